@@ -1,0 +1,4 @@
+import type { Command } from './types.ts';
+
+/** Every CLI command, in the order `sevlab --help` lists them. */
+export const commands: readonly Command[] = [];

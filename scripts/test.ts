@@ -1,0 +1,39 @@
+/**
+ * `npm test`: the whole suite in the order a developer runs it and CI runs it: format and lint
+ * (Biome), typecheck (tsc), then every test (bun test). Ends with one plain line
+ * `N passed, N failed` counting the bun tests, plus one failure per failed check stage.
+ */
+import { spawn } from 'node:child_process';
+
+const bin = (name: string) => `${import.meta.dir}/../node_modules/.bin/${name}`;
+
+async function stage(label: string, cmd: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+  console.log(`\n== ${label}: ${[cmd.split('/').pop(), ...args].join(' ')}`);
+  return await new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const tee = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      out += chunk.toString();
+      stream.write(chunk);
+    };
+    child.stdout.on('data', tee(process.stdout));
+    child.stderr.on('data', tee(process.stderr));
+    child.on('close', (code) => resolve({ ok: code === 0, out }));
+  });
+}
+
+const extra = process.argv.slice(2);
+let failedStages = 0;
+for (const [label, cmd, args] of [
+  ['format and lint', bin('biome'), ['check', '.']],
+  ['typecheck', bin('tsc'), ['--noEmit', '-p', '.']],
+] as const) {
+  if (!(await stage(label, cmd, [...args])).ok) failedStages++;
+}
+const tests = await stage('tests', process.execPath, ['test', ...extra]);
+const count = (word: string) => Number(tests.out.match(new RegExp(`^\\s*(\\d+) ${word}$`, 'm'))?.[1] ?? 0);
+const passed = count('pass');
+let failed = count('fail') + failedStages;
+if (!tests.ok && failed === 0) failed = 1;
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
