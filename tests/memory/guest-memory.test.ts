@@ -95,6 +95,10 @@ describe('guest view round-trips', () => {
     expect([...mem.read(0x4000, 8)]).toEqual([0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01]);
     mem.write64(0x4008, -2n);
     expect(mem.read64(0x4008)).toBe(0xfffffffffffffffen);
+    mem.write64(0x4010, 0x1_0000_0000_0000_0001n);
+    expect(mem.read64(0x4010)).toBe(1n);
+    mem.ramPage(4, false)![0x17] = 0x80;
+    expect(mem.read64(0x4010)).toBe(0x8000000000000001n);
   });
 
   test.each([
@@ -208,7 +212,7 @@ describe('page attributes', () => {
     [0x1000, 0x800],
   ])('setEncrypted(%p, %p) is refused as unaligned', (gpa, length) => {
     const mem = new GuestMemory({ size: 0x10000 });
-    expect(() => mem.setEncrypted(gpa, length, true)).toThrow('is not page aligned');
+    expect(() => mem.setEncrypted(gpa, length, true)).toThrow('is not whole pages: the C-bit is per page');
   });
 
   test('setEncrypted past the end of RAM is refused', () => {
@@ -345,9 +349,12 @@ describe('snapshot and restore', () => {
     mem.reserve(0x80000, 0x1000, 'kernel');
     mem.restore(snap);
 
-    expect(mem.read32(0x1000)).toBe(0x11111111);
-    expect(mem.read32(0x5000)).toBe(0);
     expect(mem.touchedPages()).toBe(1);
+    expect(mem.read32(0x1000)).toBe(0x11111111);
+    expect(mem.read64(0x1000)).toBe(0x11111111n);
+    mem.write64(0x1008, 0x0102030405060708n);
+    expect(mem.ramPage(1, false)![8]).toBe(0x08);
+    expect(mem.read32(0x5000)).toBe(0);
     expect(mem.isEncrypted(0x2000)).toBe(false);
     expect(mem.isEncrypted(0x3000)).toBe(true);
     expect(mem.reservedRanges()).toEqual([{ base: 0x9f000, length: 0x1000, owner: 'ovmf' }]);
