@@ -30,7 +30,8 @@ export class PortBus {
   /** Port number -> range, filled on add: the bus is at most 64 Ki entries and lookups are hot. */
   private readonly byPort = new Array<PortRange | undefined>(PORT_SPACE);
 
-  add(base: number, count: number, device: PortDevice): void {
+  /** Maps `device` over ports [base, base + count); returns the undo (a plugin's teardown). */
+  add(base: number, count: number, device: PortDevice): () => void {
     if (
       !Number.isInteger(base) ||
       !Number.isInteger(count) ||
@@ -53,6 +54,17 @@ export class PortBus {
     const range = { base, count, device };
     this.ranges.push(range);
     for (let p = base; p < base + count; p++) this.byPort[p] = range;
+    return () => this.remove(base);
+  }
+
+  /** Unmaps the range that starts at `base`; false if none does. */
+  remove(base: number): boolean {
+    const i = this.ranges.findIndex((r) => r.base === base);
+    const range = this.ranges[i];
+    if (range === undefined) return false;
+    this.ranges.splice(i, 1);
+    for (let p = range.base; p < range.base + range.count; p++) this.byPort[p] = undefined;
+    return true;
   }
 
   /** The device owning `port`, if any. */

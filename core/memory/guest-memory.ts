@@ -277,6 +277,16 @@ export class GuestMemory {
     this.map.mmio.add({ base: gpa, length, device });
   }
 
+  /** Unmaps the MMIO range that starts at `gpa` (a plugin's undo); its frames become RAM or nothing. */
+  removeMmio(gpa: number): void {
+    if (this.map.mmio.remove(gpa) === undefined) {
+      throw new MemoryError(
+        `removeMmio(${Number.isInteger(gpa) ? hex(gpa) : gpa}) matches no MMIO range: give the base of a range ` +
+          'added with addMmio.',
+      );
+    }
+  }
+
   mmioAt(gpa: number): { base: number; device: MmioDevice } | undefined {
     const r = this.map.mmio.at(gpa);
     return r && { base: r.base, device: r.device };

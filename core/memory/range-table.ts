@@ -23,6 +23,12 @@ export class RangeTable<T extends AddressRange> {
     this.items.sort((a, b) => a.base - b.base);
   }
 
+  /** Removes the range starting at `base`; returns it, or undefined if no range starts there. */
+  remove(base: number): T | undefined {
+    const i = this.items.findIndex((r) => r.base === base);
+    return i < 0 ? undefined : this.items.splice(i, 1)[0];
+  }
+
   /** The range containing `addr`, if any. */
   at(addr: number): T | undefined {
     const i = this.lastStartingAtOrBefore(addr);

@@ -67,3 +67,24 @@ describe('PortBus', () => {
     );
   });
 });
+
+describe('PortBus removal', () => {
+  test('the undo returned by add unmaps the range, and the ports can be mapped again', () => {
+    const bus = new PortBus();
+    const undo = bus.add(0x3f8, 8, new EchoPorts('com1'));
+    undo();
+    expect(bus.in(0x3f8, 1)).toBe(0xff);
+    expect(bus.deviceAt(0x3ff)).toBeUndefined();
+    const again = new EchoPorts('again');
+    bus.add(0x3f8, 8, again);
+    expect(bus.deviceAt(0x3f8)).toBe(again);
+  });
+
+  test('remove reports whether a range started at the base', () => {
+    const bus = new PortBus();
+    bus.add(0x60, 1, new EchoPorts('kbd'));
+    expect(bus.remove(0x61)).toBe(false);
+    expect(bus.remove(0x60)).toBe(true);
+    expect(bus.remove(0x60)).toBe(false);
+  });
+});

@@ -325,6 +325,22 @@ describe('MMIO dispatch', () => {
     );
   });
 
+  test('removeMmio unmaps a range: inside RAM its frames are RAM again, beyond RAM nothing', () => {
+    const mem = new GuestMemory({ size: 0x100000 });
+    const dev = new ProbeDevice();
+    mem.addMmio(0xb8000, 0x8000, dev);
+    mem.addMmio(0xfee00000, 0x1000, new ProbeDevice('lapic'));
+    mem.removeMmio(0xb8000);
+    mem.removeMmio(0xfee00000);
+    mem.write8(0xb8000, 0x41);
+    expect(mem.read8(0xb8000)).toBe(0x41);
+    expect(dev.log).toEqual([]);
+    expect(() => mem.read8(0xfee00000)).toThrow(MemoryError);
+    expect(() => mem.removeMmio(0xb8000)).toThrow(
+      'removeMmio(0xb8000) matches no MMIO range: give the base of a range added with addMmio.',
+    );
+  });
+
   test('an address beyond RAM and every MMIO range lists what exists', () => {
     const mem = new GuestMemory({ size: 0x100000 });
     mem.addMmio(0xfee00000, 0x1000, new ProbeDevice('lapic'));
