@@ -1,0 +1,52 @@
+/**
+ * Rows for VEX (C4/C5), EVEX (62) and XOP (8F) encoded instructions, by map. These carry the decode
+ * attributes only (every form has a ModRM byte except VEX 0F 77 VZEROUPPER/VZEROALL; map 0F3A,
+ * XOP map 8 and the imm8 opcodes of map 0F carry an imm8; XOP map 0Ah an imm32), following Intel SDM
+ * Vol. 2 2.3 / 2.7 and AMD APM Vol. 4 (XOP), as Zydis and XED tabulate them. The disassembler names
+ * a VEX form after its legacy SSE row with a 'v' in front.
+ */
+import { bad, len, type Row } from './row.ts';
+
+/** Map 0F opcodes whose VEX/EVEX forms take an imm8: PSHUFD family, shift groups, CMPPS, PINSRW, PEXTRW, SHUFPS. */
+const MAP1_IB = new Set([0x70, 0x71, 0x72, 0x73, 0xc2, 0xc4, 0xc5, 0xc6]);
+
+function fill(f: (opcode: number) => Row<never>): readonly Row<never>[] {
+  return Array.from({ length: 256 }, (_, i) => f(i));
+}
+
+const modrm = (name: string) => len(name, 'Vx,Hx,Wx');
+const modrmIb = (name: string) => len(name, 'Vx,Hx,Wx,Ib');
+
+const VEX1 = fill((i) =>
+  i === 0x77 ? len('vzeroupper|vzeroall') : MAP1_IB.has(i) ? modrmIb('(vex)') : modrm('(vex)'),
+);
+const VEX2 = fill(() => modrm('(vex)'));
+const VEX3 = fill(() => modrmIb('(vex)'));
+/** VEX map 7: URDMSR/UWRMSR with an imm32 MSR index (Intel ISE, "USER_MSR"). */
+const VEX7 = fill((i) => (i === 0xf8 ? len('(vex)', 'Ry,Id') : bad(true)));
+
+const EVEX1 = fill((i) => (MAP1_IB.has(i) ? modrmIb('(evex)') : modrm('(evex)')));
+const EVEX2 = fill(() => modrm('(evex)'));
+const EVEX3 = fill(() => modrmIb('(evex)'));
+/** EVEX maps 5 and 6: AVX512-FP16; map 5 has no imm8 forms, map 6 neither. */
+const EVEX5 = fill(() => modrm('(evex)'));
+
+const XOP8 = fill(() => modrmIb('(xop)'));
+const XOP9 = fill(() => modrm('(xop)'));
+const XOPA = fill(() => len('(xop)', 'Gy,Ey,Id'));
+
+/** Rows by encoding and map number; a map missing here is #UD. */
+export const VEX_MAPS: Readonly<Record<number, readonly Row<never>[]>> = {
+  1: VEX1,
+  2: VEX2,
+  3: VEX3,
+  7: VEX7,
+};
+export const EVEX_MAPS: Readonly<Record<number, readonly Row<never>[]>> = {
+  1: EVEX1,
+  2: EVEX2,
+  3: EVEX3,
+  5: EVEX5,
+  6: EVEX5,
+};
+export const XOP_MAPS: Readonly<Record<number, readonly Row<never>[]>> = { 8: XOP8, 9: XOP9, 10: XOPA };
