@@ -77,7 +77,7 @@ function fail(message: string): never {
 /** Reads a u64 field that must fit a JavaScript number exactly (a guest physical address or size). */
 function u64(view: DataView, at: number, what: string): number {
   const v = view.getBigUint64(at, true);
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail(`${what} 0x${v.toString(16)} is beyond 2**53.`);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail(`The ${what} value 0x${v.toString(16)} is beyond 2**53.`);
   return Number(v);
 }
 

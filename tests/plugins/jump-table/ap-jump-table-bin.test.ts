@@ -97,7 +97,7 @@ describe('ap_jump_table.bin', () => {
 
   test('the patched store targets the operand of the direct far jump (EA ptr16:16)', () => {
     expect(blob[SYM.ap_park_far_jump]).toBe(0xea);
-    expect(SYM.jump_target).toBe(SYM.ap_park_far_jump + 1);
+    expect(SYM.jump_target - SYM.ap_park_far_jump).toBe(1);
     // mov %eax, moffs16 (66 A3 imm16): its address operand is jump_target.
     expect(hexBytes(blob.subarray(0x66, 0x6a))).toBe('66 a3 9b 00');
   });
