@@ -6,7 +6,7 @@
 import { GRP_P, GRP6, GRP7, GRP8, GRP9, GRP12, GRP13, GRP14, GRP15, GRP16 } from './groups.ts';
 import { ATTR, bad, byMod, byPrefix, byRm, group, len, op, type Row } from './row.ts';
 
-const { D64, F64, LOCK, MOD3 } = ATTR;
+const { D64, F64, INVALID, LOCK, MOD3 } = ATTR;
 
 /** MMX form without a prefix, SSE2 form with 66 (`paddb Pq,Qq` / `paddb Vx,Wx`). */
 const mmx = (name: string) => byPrefix(len(name, 'Pq,Qq'), len(name, 'Vx,Wx'));
@@ -112,9 +112,10 @@ export const MAP_0F = [
   /* 21 */ op('mov', 'Ry,Dy', 'movRyDy', F64 | MOD3),
   /* 22 */ op('mov', 'Cy,Ry', 'movCyRy', F64 | MOD3),
   /* 23 */ op('mov', 'Dy,Ry', 'movDyRy', F64 | MOD3),
-  /* 24 */ bad(),
+  // MOV to/from the 386/486 test registers: #UD since the Pentium, but still 3 bytes long (mod ignored).
+  /* 24 */ len('mov', 'Rd,Td', MOD3 | INVALID),
   /* 25 */ bad(),
-  /* 26 */ bad(),
+  /* 26 */ len('mov', 'Td,Rd', MOD3 | INVALID),
   /* 27 */ bad(),
   /* 28 */ fpp('mova', 'Vx,Wx'),
   /* 29 */ fpp('mova', 'Wx,Vx'),
@@ -282,8 +283,24 @@ export const MAP_0F = [
   /* A3 */ op('bt', 'Ev,Gv', 'btEvGv'),
   /* A4 */ op('shld', 'Ev,Gv,Ib', 'shldEvGvIb'),
   /* A5 */ op('shld', 'Ev,Gv,CL', 'shldEvGvCL'),
-  /* A6 */ bad(),
-  /* A7 */ bad(),
+  // VIA PadLock (VIA "PadLock Programming Guide"): register-form ModRM selects the operation.
+  /* A6 */ byMod(
+    bad(true),
+    group([len('montmul'), len('xsha1'), len('xsha256'), bad(), bad(), bad(), bad(), bad()]),
+  ),
+  /* A7 */ byMod(
+    bad(true),
+    group([
+      len('xstore'),
+      len('xcrypt-ecb'),
+      len('xcrypt-cbc'),
+      len('xcrypt-ctr'),
+      len('xcrypt-cfb'),
+      len('xcrypt-ofb'),
+      bad(),
+      bad(),
+    ]),
+  ),
   /* A8 */ op('push', 'GS', 'pushGS', D64),
   /* A9 */ op('pop', 'GS', 'popGS', D64),
   /* AA */ op('rsm', '', 'rsm'),
