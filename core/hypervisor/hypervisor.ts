@@ -1,0 +1,535 @@
+import type { CpuidResult } from '../cpu/platform.ts';
+import type { PortBus } from '../devices/port-bus.ts';
+import { type EventLog, hex, type VcpuRunState } from '../event-log.ts';
+import { exitCodeName } from '../sev/exit-codes.ts';
+import { Ghcb } from '../sev/ghcb.ts';
+import { GHCB_FIELD_NAMES, GHCB_PAGE_SIZE } from '../sev/ghcb-layout.ts';
+import { GHCB_MSR_NAMES } from '../sev/msr-protocol.ts';
+import { GHCB_ERR, GHCB_HV_RESP, ghcbErrName } from '../sev/results.ts';
+import { terminationReasonText } from '../sev/termination.ts';
+import type { Vcpu } from '../vcpu.ts';
+import {
+  decodeIcr,
+  ICR_DELIVERY,
+  ICR_SHORTHAND,
+  MSR_IA32_APICBASE,
+  X2APIC_EOI_MSR,
+  X2APIC_ICR_MSR,
+  X2APIC_ID_MSR,
+  XAPIC_BASE,
+} from './apic.ts';
+import type { HypervisorConfig } from './config.ts';
+import { cpuidFor } from './cpuid.ts';
+import type { ExitContext, ExitOutcome, ExitRegs, ExitRow } from './exit-table.ts';
+import { coreExitRows } from './exits/index.ts';
+import type { HostMemory } from './host-memory.ts';
+import { type MsrProtocolHandler, msrProtocolRows } from './msr-protocol.ts';
+import { checkScratch } from './scratch.ts';
+
+export interface Termination {
+  vcpu: number;
+  set: number;
+  code: number;
+  reason: string;
+  via: string;
+}
+
+/**
+ * A KVM-faithful model of the host side of an SEV-ES (or plain) VM. It sees a vCPU only through the
+ * GHCB MSR value, the GHCB page and its own run-state bookkeeping: for `sev: es` nothing here reads or
+ * writes guest registers or private plaintext (memory goes through `hvRead`/`hvWrite`).
+ */
+export class Hypervisor {
+  /** The VM's AP jump table GPA (KVM sev->ap_jump_table): set by AP_JUMP_TABLE SET, 0 = none. */
+  apJumpTable = 0;
+  terminated: Termination | null = null;
+  private sipiCount = 0;
+  private readonly exits = new Map<number, ExitRow[]>();
+  private readonly msrHandlers = new Map<number, MsrProtocolHandler[]>();
+
+  constructor(
+    readonly config: HypervisorConfig,
+    readonly memory: HostMemory,
+    readonly ports: PortBus,
+    readonly log: EventLog,
+    readonly vcpus: readonly Vcpu[],
+    /** Reports a plugin callback that threw; the hypervisor then behaves as if it had not claimed the event. */
+    private readonly pluginFailed: (where: string, e: unknown) => void = (_w, e) => {
+      throw e;
+    },
+  ) {
+    for (const row of coreExitRows) this.addExit(row);
+    for (const row of msrProtocolRows) this.addMsrProtocol(row.code, row);
+  }
+
+  /** Adds an allow-list row; rows for one exit code are tried newest-first when `first` is set. */
+  addExit(row: ExitRow, first = false): () => void {
+    const list = this.exits.get(row.exitCode) ?? [];
+    if (first) list.unshift(row);
+    else list.push(row);
+    this.exits.set(row.exitCode, list);
+    return () => list.splice(list.indexOf(row), 1);
+  }
+
+  addMsrProtocol(code: number, handler: MsrProtocolHandler, first = false): () => void {
+    const list = this.msrHandlers.get(code) ?? [];
+    if (first) list.unshift(handler);
+    else list.push(handler);
+    this.msrHandlers.set(code, list);
+    return () => list.splice(list.indexOf(handler), 1);
+  }
+
+  knowsMsrProtocol(code: number): boolean {
+    return (this.msrHandlers.get(code)?.length ?? 0) > 0;
+  }
+
+  knowsExit(exitCode: number): boolean {
+    return (this.exits.get(exitCode)?.length ?? 0) > 0;
+  }
+
+  setState(vcpu: Vcpu, to: VcpuRunState, why: string): void {
+    if (vcpu.state === to) return;
+    this.log.append({ kind: 'state', vcpu: vcpu.index, from: vcpu.state, to, why });
+    vcpu.state = to;
+  }
+
+  /** Stops the VM with a termination reason (KVM: KVM_SYSTEM_EVENT_SEV_TERM to the VMM). */
+  terminate(
+    vcpu: Vcpu,
+    set: number,
+    code: number,
+    via: string,
+    reason = terminationReasonText(set, code),
+  ): void {
+    if (this.terminated) return;
+    this.terminated = { vcpu: vcpu.index, set, code, reason, via };
+    this.log.append({ kind: 'terminate', vcpu: vcpu.index, set, code, reason, via });
+    for (const v of this.vcpus) if (v.state !== 'offline') this.setState(v, 'terminated', 'VM stopped');
+  }
+
+  // ---- VMGEXIT entry -------------------------------------------------------------------------------
+
+  /** A vCPU executed VMGEXIT: dispatch on the GHCB MSR value (KVM sev_handle_vmgexit). */
+  vmgexit(vcpu: Vcpu): void {
+    if (this.terminated) return;
+    const msr = vcpu.cpu.ghcbMsr;
+    if ((msr & 0xfffn) !== 0n) {
+      this.msrProtocol(vcpu, msr);
+      return;
+    }
+    this.ghcbExit(vcpu, msr);
+  }
+
+  // ---- MSR protocol --------------------------------------------------------------------------------
+
+  /** KVM sev_handle_vmgexit_msr_protocol. */
+  private msrProtocol(vcpu: Vcpu, value: bigint): void {
+    const code = Number(value & 0xfffn);
+    const forged = this.config.hostile.msrResponses?.find((r) => r.request === code);
+    let response: bigint | null = null;
+    if (forged) {
+      response = forged.response;
+    } else {
+      for (const h of this.msrHandlers.get(code) ?? []) {
+        let r: ReturnType<MsrProtocolHandler['handle']>;
+        try {
+          r = h.handle({ hv: this, vcpu, value });
+        } catch (e) {
+          this.pluginFailed(`MSR protocol request ${hex(code)}`, e);
+          continue;
+        }
+        if (r === undefined) continue;
+        response = r;
+        break;
+      }
+    }
+    if (response !== null) vcpu.cpu.ghcbMsr = response;
+    const name = msrName(code);
+    const final = vcpu.cpu.ghcbMsr;
+    this.log.append({
+      kind: 'msr-proto',
+      vcpu: vcpu.index,
+      request: name,
+      requestValue: hex(value),
+      response: this.terminated ? 'none' : msrName(Number(final & 0xfffn)),
+      responseValue: this.terminated ? '-' : hex(final),
+    });
+  }
+
+  // ---- Full GHCB exits -----------------------------------------------------------------------------
+
+  private ghcbExit(vcpu: Vcpu, gpaValue: bigint): void {
+    const gpa = Number(gpaValue);
+    // Why: a GHCB GPA of 0 or outside guest memory cannot be mapped; KVM resumes without a response.
+    if (gpa === 0 || gpa + GHCB_PAGE_SIZE > this.memory.size || this.memory.mmioAt(gpa)) {
+      this.log.append({
+        kind: 'log',
+        vcpu: vcpu.index,
+        source: 'kvm',
+        message: `vmgexit: GHCB GPA ${hex(gpa)} is not mappable; resuming without a response`,
+      });
+      return;
+    }
+    // Why: snapshot once (valid bitmap first, then only valid fields) and clear the guest's bitmap,
+    // so another vCPU rewriting the page mid-exit cannot change what was validated (KVM's fix of the
+    // GHCB double-fetch, sev_es_sync_from_ghcb + kvm_ghcb_*_is_valid).
+    const live = this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
+    const liveGhcb = new Ghcb(live);
+    const snap = new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
+    snap.bytes.set(live.subarray(0x3f0, 0x400), 0x3f0);
+    for (const f of GHCB_FIELD_NAMES) if (liveGhcb.isValid(f)) snap.set(f, liveGhcb.get(f));
+    const usage = liveGhcb.usage;
+    const exitCode = snap.get('sw_exit_code');
+    const info1 = snap.get('sw_exit_info_1');
+    const info2In = snap.get('sw_exit_info_2');
+    const name = exitCodeName(exitCode);
+    this.log.append({
+      kind: 'vmgexit',
+      vcpu: vcpu.index,
+      exitCode: hex(exitCode),
+      name,
+      exitInfo1: hex(info1),
+      exitInfo2: hex(info2In),
+    });
+    liveGhcb.clearValidBitmap();
+    this.memory.hvWrite(gpa + 0x3f0, live.subarray(0x3f0, 0x400));
+
+    const outcome = this.validateAndHandle(vcpu, gpa, snap, usage, exitCode, info1);
+    this.finishExit(vcpu, gpa, name, outcome);
+  }
+
+  /** KVM sev_es_validate_vmgexit, then the handler chain for the exit code. */
+  private validateAndHandle(
+    vcpu: Vcpu,
+    gpa: number,
+    snap: Ghcb,
+    usage: number,
+    exitCode: bigint,
+    info1: bigint,
+  ): Finished {
+    const malformed = (error: number, why: string): Finished => ({
+      outcome: { kind: 'malformed', error: error as never, why },
+      regs: null,
+      info2: 0n,
+    });
+    if (usage !== 0) return malformed(GHCB_ERR.INVALID_USAGE, `ghcb_usage is ${usage}, expected 0`);
+    if (!snap.isValid('sw_exit_code') || !snap.isValid('sw_exit_info_1') || !snap.isValid('sw_exit_info_2'))
+      return malformed(
+        GHCB_ERR.MISSING_INPUT,
+        'sw_exit_code, sw_exit_info_1 and sw_exit_info_2 must all be valid',
+      );
+    const rows = exitCode <= 0xffffffffn ? this.exits.get(Number(exitCode)) : undefined;
+    if (!rows || rows.length === 0)
+      return malformed(GHCB_ERR.INVALID_EVENT, `unknown exit code ${hex(exitCode)}`);
+
+    const regs: ExitRegs = {
+      rax: snap.get('rax'),
+      rbx: snap.get('rbx'),
+      rcx: snap.get('rcx'),
+      rdx: snap.get('rdx'),
+    };
+    for (const row of rows) {
+      const missing = (row.requires?.(snap) ?? []).filter((f) => !snap.isValid(f));
+      if (missing.length) return malformed(GHCB_ERR.MISSING_INPUT, `${row.name} needs ${missing.join(', ')}`);
+      let scratch: { gpa: number; bytes: Uint8Array } | null = null;
+      const len = row.scratchLength?.(snap) ?? null;
+      if (len !== null) {
+        const check = checkScratch(
+          snap.get('sw_scratch'),
+          len,
+          gpa,
+          (g, l) => g + l <= this.memory.size && !this.memory.mmioAt(g),
+        );
+        if (!check.ok) return malformed(check.error, check.why);
+        scratch = { gpa: check.gpa, bytes: this.memory.hvRead(check.gpa, Number(len)) };
+      }
+      const hostile = this.config.hostile.injectException;
+      if (hostile && hostile.exitCode === Number(exitCode))
+        return { outcome: { kind: 'exception', eventInjection: hostile.eventInjection }, regs, info2: 0n };
+      const ctx: ExitContext = {
+        hv: this,
+        vcpu,
+        exitCode: Number(exitCode),
+        exitInfo1: info1,
+        ghcbGpa: gpa,
+        ghcb: snap,
+        regs,
+        exitInfo2: 0n,
+        readScratch: (n) => {
+          if (!scratch || n > scratch.bytes.length)
+            throw new Error(
+              `${row.name} read ${n} scratch bytes; only ${scratch?.bytes.length ?? 0} were validated`,
+            );
+          return scratch.bytes.subarray(0, n);
+        },
+        writeScratch: (bytes) => {
+          if (!scratch || bytes.length > scratch.bytes.length)
+            throw new Error(
+              `${row.name} wrote ${bytes.length} scratch bytes; only ${scratch?.bytes.length ?? 0} were validated`,
+            );
+          this.memory.hvWrite(scratch.gpa, bytes);
+        },
+      };
+      let outcome: ExitOutcome;
+      try {
+        outcome = row.handle(ctx);
+      } catch (e) {
+        this.pluginFailed(`${row.name} handler`, e);
+        continue;
+      }
+      return { outcome, regs, info2: ctx.exitInfo2 };
+    }
+    return malformed(GHCB_ERR.INVALID_EVENT, `no handler claimed ${hex(exitCode)}`);
+  }
+
+  /** Writes the verdict and registers back into the GHCB (KVM sev_es_sync_to_ghcb) or holds/stops. */
+  private finishExit(vcpu: Vcpu, gpa: number, name: string, f: Finished): void {
+    const o = f.outcome;
+    if (o.kind === 'terminate') {
+      this.terminate(vcpu, o.set, o.code, `${name}: ${o.why}`);
+      return;
+    }
+    const page = this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
+    const g = new Ghcb(page);
+    let info1 = BigInt(GHCB_HV_RESP.NO_ACTION);
+    let info2 = f.info2;
+    let result: 'ok' | 'exception' | 'malformed' = 'ok';
+    let error: string | undefined;
+    if (o.kind === 'malformed') {
+      info1 = BigInt(GHCB_HV_RESP.MALFORMED_INPUT);
+      info2 = BigInt(o.error);
+      result = 'malformed';
+      error = `${ghcbErrName(o.error)} (${o.why})`;
+    } else if (o.kind === 'exception') {
+      info1 = BigInt(GHCB_HV_RESP.ISSUE_EXCEPTION);
+      info2 = o.eventInjection;
+      result = 'exception';
+    }
+    if (f.regs) {
+      const unmarked = this.config.hostile.cpuidUnmarkedOutputs ?? [];
+      for (const r of ['rax', 'rbx', 'rcx', 'rdx'] as const) {
+        if (name === 'SVM_EXIT_CPUID' && unmarked.includes(r)) continue;
+        g.set(r, f.regs[r]);
+      }
+    }
+    g.set('sw_exit_info_1', info1);
+    g.set('sw_exit_info_2', info2);
+    this.memory.hvWrite(gpa, page);
+    this.log.append({
+      kind: 'vmgexit-result',
+      vcpu: vcpu.index,
+      name,
+      result,
+      exitInfo1: hex(info1),
+      exitInfo2: hex(info2),
+      ...(error ? { error } : {}),
+    });
+    if (o.kind === 'hold') {
+      vcpu.holdForm = 'ghcb';
+      vcpu.holdGhcbGpa = gpa;
+      this.setState(vcpu, 'ap-reset-hold', 'AP reset hold (GHCB form)');
+    }
+  }
+
+  /** Enters the MSR-form AP reset hold; used by the 0x006 handler. */
+  holdMsrForm(vcpu: Vcpu): void {
+    vcpu.holdForm = 'msr';
+    this.setState(vcpu, 'ap-reset-hold', 'AP reset hold (MSR protocol)');
+  }
+
+  // ---- Emulation services shared by the plain-VM platform and the GHCB exits ------------------------
+
+  cpuid(vcpu: Vcpu, leaf: number, subleaf: number): CpuidResult {
+    return cpuidFor(
+      {
+        apicId: vcpu.apicId,
+        vcpuCount: this.vcpus.length,
+        sevEs: this.config.sev === 'es',
+        cbit: this.config.cbit,
+      },
+      leaf,
+      subleaf,
+    );
+  }
+
+  /** Intercepted RDMSR: undefined means #GP. */
+  rdmsr(vcpu: Vcpu, msr: number): bigint | undefined {
+    if (msr === X2APIC_ID_MSR) return BigInt(vcpu.apicId);
+    if (msr === MSR_IA32_APICBASE)
+      return BigInt(XAPIC_BASE) | (1n << 11n) | (1n << 10n) | (vcpu.index === 0 ? 1n << 8n : 0n);
+    return undefined;
+  }
+
+  /** Intercepted WRMSR: false means #GP. */
+  wrmsr(vcpu: Vcpu, msr: number, value: bigint): boolean {
+    if (msr === X2APIC_ICR_MSR) {
+      this.icrWrite(vcpu, value);
+      return true;
+    }
+    if (msr === X2APIC_EOI_MSR || msr === MSR_IA32_APICBASE) return true;
+    return false;
+  }
+
+  // ---- Local APIC and INIT/SIPI ---------------------------------------------------------------------
+
+  /** A write of the interrupt command register: send the IPI to every destination. */
+  icrWrite(from: Vcpu, icr: bigint): void {
+    const c = decodeIcr(icr);
+    const targets =
+      c.shorthand === ICR_SHORTHAND.SELF
+        ? [from]
+        : c.shorthand === ICR_SHORTHAND.ALL
+          ? [...this.vcpus]
+          : c.shorthand === ICR_SHORTHAND.ALL_BUT_SELF
+            ? this.vcpus.filter((v) => v !== from)
+            : this.vcpus.filter((v) => v.apicId === c.destination);
+    if (c.delivery === ICR_DELIVERY.INIT && !c.level) return; // INIT level de-assert: nothing to do
+    for (const to of targets) {
+      switch (c.delivery) {
+        case ICR_DELIVERY.INIT:
+          this.init(from, to);
+          break;
+        case ICR_DELIVERY.STARTUP:
+          this.sipi(from, to, c.vector);
+          break;
+        case ICR_DELIVERY.NMI:
+          this.nmi(from, to);
+          break;
+        case ICR_DELIVERY.FIXED:
+          this.fixed(from, to, c.vector);
+          break;
+        default:
+          this.log.append({
+            kind: 'log',
+            vcpu: from.index,
+            source: 'kvm',
+            message: `ICR delivery mode ${c.delivery} is not modelled; ignored`,
+          });
+      }
+    }
+  }
+
+  /** KVM kvm_apic_accept_events, INIT part. */
+  init(from: Vcpu, to: Vcpu): void {
+    const ipi = (delivered: boolean, note?: string): void => {
+      this.log.append({
+        kind: 'ipi',
+        from: from.index,
+        to: to.index,
+        type: 'INIT',
+        vector: 0,
+        delivered,
+        ...(note ? { note } : {}),
+      });
+    };
+    if (to.state === 'terminated' || to.state === 'offline') {
+      ipi(false, `cpu${to.index} is ${to.state}`);
+      return;
+    }
+    to.initReceived = true;
+    if (this.config.sev === 'none') {
+      // Why: for a plain VM KVM emulates INIT by resetting the vCPU registers (kvm_vcpu_reset).
+      to.cpu.reset();
+      to.holdForm = null;
+      ipi(true, 'registers reset');
+      this.setState(to, 'wait-for-sipi', 'INIT');
+      return;
+    }
+    // Why: under SEV-ES the registers live in the encrypted VMSA; KVM cannot reset them. A vCPU in
+    // an AP reset hold stays there; any other vCPU stops where it is and waits for a SIPI.
+    if (to.state === 'ap-reset-hold' || to.state === 'wait-for-sipi') {
+      ipi(true, 'INIT received');
+      return;
+    }
+    ipi(true, 'registers cannot be reset under SEV-ES');
+    this.setState(to, 'wait-for-sipi', 'INIT');
+  }
+
+  /** KVM sev_vcpu_deliver_sipi_vector and kvm_apic_accept_events, SIPI part. */
+  sipi(from: Vcpu, to: Vcpu, vector: number): void {
+    const n = this.sipiCount++;
+    const ipi = (delivered: boolean, note: string): void => {
+      this.log.append({ kind: 'ipi', from: from.index, to: to.index, type: 'SIPI', vector, delivered, note });
+    };
+    if (this.config.hostile.dropSipi?.includes(n)) {
+      ipi(false, 'dropped by the hypervisor');
+      return;
+    }
+    if (!to.initReceived) {
+      ipi(false, `cpu${to.index} did not receive an INIT (state ${to.state})`);
+      return;
+    }
+    to.initReceived = false;
+    if (this.config.sev === 'none') {
+      if (to.state !== 'wait-for-sipi') {
+        ipi(false, `cpu${to.index} is ${to.state}`);
+        return;
+      }
+      to.cpu.setReg('cs', BigInt(vector << 8));
+      to.cpu.setReg('rip', 0n);
+      ipi(true, `start at ${hex(vector << 8)}:0x0`);
+      this.setState(to, 'running', 'SIPI');
+      return;
+    }
+    if (!to.receivedFirstSipi) {
+      // Why: the first SIPI to an SEV-ES AP starts it at the launch-time CS:IP measured into its VMSA.
+      to.receivedFirstSipi = true;
+      ipi(true, 'first SIPI: start at the launch-time VMSA state');
+      this.setState(to, 'running', 'first SIPI');
+      return;
+    }
+    if (to.holdForm === 'msr') {
+      to.cpu.ghcbMsr = (1n << 12n) | 0x007n;
+      ipi(true, 'released AP reset hold (MSR form)');
+    } else if (to.holdForm === 'ghcb') {
+      const g = new Ghcb(this.memory.hvRead(to.holdGhcbGpa, GHCB_PAGE_SIZE));
+      g.set('sw_exit_info_2', 1n);
+      this.memory.hvWrite(to.holdGhcbGpa, g.bytes);
+      ipi(true, 'released AP reset hold (GHCB form)');
+    } else {
+      ipi(true, 'resumes where it stopped: registers untouched');
+    }
+    to.holdForm = null;
+    this.setState(to, 'running', 'SIPI');
+  }
+
+  nmi(from: Vcpu, to: Vcpu): void {
+    const ok = to.state === 'running' || to.state === 'halted';
+    this.log.append({ kind: 'ipi', from: from.index, to: to.index, type: 'NMI', vector: 2, delivered: ok });
+    if (!ok) return;
+    to.cpu.injectNmi();
+    this.setState(to, 'running', 'NMI');
+  }
+
+  fixed(from: Vcpu, to: Vcpu, vector: number): void {
+    const ok = to.state === 'running' || to.state === 'halted';
+    this.log.append({ kind: 'ipi', from: from.index, to: to.index, type: 'fixed', vector, delivered: ok });
+    if (!ok) return;
+    to.cpu.injectInterrupt(vector);
+    this.setState(to, 'running', `interrupt ${hex(vector)}`);
+  }
+
+  /** A wake-up that is not a SIPI while an AP holds: a hostile hypervisor may release with result 0. */
+  spuriousWake(vcpu: Vcpu): void {
+    if (vcpu.state !== 'ap-reset-hold') return;
+    if (vcpu.holdForm === 'msr') vcpu.cpu.ghcbMsr = 0x007n;
+    vcpu.holdForm = null;
+    this.setState(vcpu, 'running', 'woken without a SIPI (result 0)');
+  }
+
+  /** Port I/O for the plain-VM platform and the IOIO exit. */
+  ioIn(port: number, size: 1 | 2 | 4): number {
+    return this.ports.in(port, size);
+  }
+  ioOut(port: number, size: 1 | 2 | 4, value: number): void {
+    this.ports.out(port, size, value);
+  }
+}
+
+interface Finished {
+  outcome: ExitOutcome;
+  regs: ExitRegs | null;
+  info2: bigint;
+}
+
+const msrName = (code: number): string => GHCB_MSR_NAMES.get(code) ?? hex(code);

@@ -1,0 +1,57 @@
+import { defaultHypervisorConfig, type HypervisorConfig } from './hypervisor/config.ts';
+
+export interface ReservedRegion {
+  base: number;
+  length: number;
+  owner: string;
+}
+
+export interface MachineConfig {
+  /** Number of vCPUs, 1 to 4096. vCPU 0 is the BSP. */
+  vcpus: number;
+  /** Bytes of guest physical RAM (sparse: only touched pages cost memory). */
+  memory: number;
+  sev: 'none' | 'es';
+  /** Seeds the VM key; same seed and inputs give the same event log. */
+  seed: number;
+  hypervisor: HypervisorConfig;
+  firmware: {
+    /** GPA of the AP jump table page firmware registers with AP_JUMP_TABLE SET, or null for none. */
+    apJumpTable: number | null;
+    /** Firmware-reserved ranges (the jump table page is added automatically). */
+    reserved: ReservedRegion[];
+  };
+  /** Base of the per-CPU GHCB pages (one 4 KiB page per vCPU, mapped shared). */
+  ghcbBase: number;
+}
+
+export const MAX_VCPUS = 4096;
+
+/** The default machine: 4 vCPUs, 256 MiB, SEV-ES, a 1..2 hypervisor, a jump table below 4 GiB. */
+export function machineConfig(
+  partial: Partial<Omit<MachineConfig, 'hypervisor' | 'firmware'>> & {
+    hypervisor?: Partial<HypervisorConfig>;
+    firmware?: Partial<MachineConfig['firmware']>;
+  } = {},
+): MachineConfig {
+  const sev = partial.sev ?? 'es';
+  const memory = partial.memory ?? 256 * 2 ** 20;
+  return {
+    vcpus: partial.vcpus ?? 4,
+    memory,
+    sev,
+    seed: partial.seed ?? 0,
+    hypervisor: { ...defaultHypervisorConfig(sev), ...partial.hypervisor, sev },
+    firmware: {
+      // OVMF allocates the page as reserved memory below 4 GiB; here: 1 MiB below the top of low RAM.
+      apJumpTable:
+        partial.firmware?.apJumpTable !== undefined
+          ? partial.firmware.apJumpTable
+          : sev === 'es'
+            ? Math.min(memory, 2 ** 32) - 0x10_0000
+            : null,
+      reserved: partial.firmware?.reserved ?? [],
+    },
+    ghcbBase: partial.ghcbBase ?? 0x100_0000,
+  };
+}

@@ -1,0 +1,282 @@
+import { Cpu } from './cpu/cpu.ts';
+import { DecodeCache } from './cpu/decode-cache.ts';
+import { type DecodeError, decode } from './cpu/decoder/index.ts';
+import type { Insn } from './cpu/insn.ts';
+import type { Platform } from './cpu/platform.ts';
+import type { StopReason } from './cpu/stop-reason.ts';
+import { PortBus } from './devices/port-bus.ts';
+import { EventLog, hex } from './event-log.ts';
+import type { FaultInfo } from './guest/ghcb-call.ts';
+import { GuestKernel } from './guest/kernel.ts';
+import type { VcRegs } from './guest/vc/types.ts';
+import { hostMemory } from './hypervisor/host-memory.ts';
+import { Hypervisor } from './hypervisor/hypervisor.ts';
+import { MAX_VCPUS, type MachineConfig } from './machine-config.ts';
+import { GuestMemory, type MemorySnapshot } from './memory/guest-memory.ts';
+import { PluginHost } from './plugin-host.ts';
+import { SVM_VMGEXIT, SVM_VMGEXIT_SET_AP_JUMP_TABLE } from './sev/exit-codes.ts';
+import { Vcpu } from './vcpu.ts';
+
+/** Why `Machine.run` returned. */
+export type MachineStop =
+  | { kind: 'until' }
+  | { kind: 'budget'; instructions: number }
+  | { kind: 'idle' }
+  | { kind: 'terminated'; reason: string }
+  | { kind: 'breakpoint'; vcpu: number; reason: StopReason }
+  | { kind: 'stop-requested'; vcpu: number; reason: string };
+
+export interface RunOptions {
+  /** Instructions over all vCPUs before giving up (default 50 million). */
+  maxInstructions?: number;
+  /** Checked between slices; returning true ends the run with `{ kind: 'until' }`. */
+  until?: () => boolean;
+  /** Only these vCPUs run (default: every running vCPU). */
+  only?: readonly number[];
+}
+
+/** Instructions a vCPU runs before the next one gets its turn. Deterministic round robin. */
+const SLICE = 2000;
+
+/**
+ * A whole VM: guest memory, vCPUs running the interpreter, the hypervisor model, the guest kernel model,
+ * devices, the plugin host and the event log. Tests, the CLI, scenarios and the REPL all drive it the
+ * same way.
+ */
+export class Machine {
+  readonly memory: GuestMemory;
+  readonly ports = new PortBus();
+  readonly log = new EventLog();
+  readonly vcpus: Vcpu<Cpu>[];
+  readonly hv: Hypervisor;
+  readonly kernel: GuestKernel;
+  readonly plugins: PluginHost;
+  readonly decodeCache = new DecodeCache();
+  private retiredBefore = 0;
+
+  constructor(readonly config: MachineConfig) {
+    validateConfig(config);
+    this.memory = new GuestMemory({
+      size: config.memory,
+      seed: config.seed,
+      defaultEncrypted: config.sev === 'es',
+    });
+    this.log.clock = () => this.instructions;
+    this.vcpus = [];
+    const sevEs = config.sev === 'es';
+    for (let i = 0; i < config.vcpus; i++) {
+      const platform = this.platformFor(i);
+      const cpu = new Cpu({ memory: this.memory, platform, sevEs, decodeCache: this.decodeCache });
+      this.vcpus.push(new Vcpu(i, i, cpu, i === 0 ? 'running' : 'wait-for-sipi'));
+    }
+    this.hv = new Hypervisor(
+      config.hypervisor,
+      hostMemory(this.memory),
+      this.ports,
+      this.log,
+      this.vcpus,
+      (where, e) => this.pluginFailed(where, e),
+    );
+    this.kernel = new GuestKernel({
+      memory: this.memory,
+      log: this.log,
+      vmgexit: (v) => this.hv.vmgexit(v),
+      ghcbGpa: (v) => config.ghcbBase + v.index * 4096,
+      regs: (v) => this.vcRegs(v as Vcpu<Cpu>),
+      decodeAtRip: (v) => this.decodeAtRip(v as Vcpu<Cpu>),
+      pluginFailed: (where, e) => this.pluginFailed(where, e),
+    });
+    this.plugins = new PluginHost(this);
+    for (const r of config.firmware.reserved) this.memory.reserve(r.base, r.length, r.owner);
+    if (config.firmware.apJumpTable !== null)
+      this.memory.reserve(
+        Math.floor(config.firmware.apJumpTable / 4096) * 4096,
+        4096,
+        'firmware: AP jump table',
+      );
+  }
+
+  /** Instructions retired by all vCPUs. */
+  get instructions(): number {
+    let n = this.retiredBefore;
+    for (const v of this.vcpus) n += v.cpu.instructionsRetired;
+    return n;
+  }
+
+  get terminated(): boolean {
+    return this.hv.terminated !== null;
+  }
+
+  /**
+   * Firmware start-up as OVMF leaves the VM: on SEV-ES the BSP negotiates the GHCB protocol and
+   * registers the AP jump table page (AP_JUMP_TABLE SET). Returns false if the VM was terminated.
+   */
+  boot(): boolean {
+    const bsp = this.vcpus[0]!;
+    if (this.config.sev !== 'es') return true;
+    if (!this.kernel.negotiate(bsp)) return false;
+    const jt = this.config.firmware.apJumpTable;
+    if (jt !== null) {
+      this.log.append({
+        kind: 'log',
+        vcpu: 0,
+        source: 'firmware',
+        message: `AP jump table page at ${hex(jt)} (reserved)`,
+      });
+      this.kernel.hvCall(bsp, SVM_VMGEXIT.AP_JUMP_TABLE, BigInt(SVM_VMGEXIT_SET_AP_JUMP_TABLE), BigInt(jt));
+    }
+    return !this.terminated;
+  }
+
+  /** Runs the running vCPUs round robin until a stop condition. */
+  run(opts: RunOptions = {}): MachineStop {
+    const budget = opts.maxInstructions ?? 50_000_000;
+    const start = this.instructions;
+    const only = opts.only ? new Set(opts.only) : null;
+    for (;;) {
+      if (this.hv.terminated) return { kind: 'terminated', reason: this.hv.terminated.reason };
+      if (opts.until?.()) return { kind: 'until' };
+      const used = this.instructions - start;
+      if (used >= budget) return { kind: 'budget', instructions: used };
+      let ran = false;
+      for (const v of this.vcpus) {
+        if (v.state !== 'running' || (only && !only.has(v.index))) continue;
+        ran = true;
+        const r = v.cpu.run({ maxInstructions: Math.min(SLICE, budget - (this.instructions - start)) });
+        const stop = this.afterStop(v, r);
+        if (stop) return stop;
+        if (this.hv.terminated) break;
+        if (opts.until?.()) return { kind: 'until' };
+      }
+      if (!ran) return { kind: 'idle' };
+    }
+  }
+
+  /** What the machine does when one vCPU's `run` returns. */
+  private afterStop(v: Vcpu<Cpu>, r: StopReason): MachineStop | null {
+    switch (r.kind) {
+      case 'limit':
+        return null;
+      case 'hlt':
+        this.hv.setState(v, 'halted', 'HLT');
+        return null;
+      case 'vmgexit':
+        this.hv.vmgexit(v);
+        return null;
+      case 'vc': {
+        const res = this.kernel.handleVc(v, r.exitCode);
+        if (res.result === 'ES_EXCEPTION')
+          v.cpu.raiseException(res.fault.vector, res.fault.errorCode ?? undefined);
+        return null;
+      }
+      case 'shutdown':
+        this.hv.terminate(v, 0, 0, 'shutdown', `triple fault on cpu${v.index}: ${r.reason}`);
+        return null;
+      case 'breakpoint':
+        return { kind: 'breakpoint', vcpu: v.index, reason: r };
+      case 'stop-requested':
+        return { kind: 'stop-requested', vcpu: v.index, reason: r.reason };
+    }
+  }
+
+  private platformFor(index: number): Platform {
+    const vcpu = () => this.vcpus[index]!;
+    return {
+      cpuid: (leaf, sub) => this.hv.cpuid(vcpu(), leaf, sub),
+      rdmsr: (msr) => this.hv.rdmsr(vcpu(), msr),
+      wrmsr: (msr, value) => this.hv.wrmsr(vcpu(), msr, value),
+      ioIn: (port, size) => this.hv.ioIn(port, size),
+      ioOut: (port, size, value) => this.hv.ioOut(port, size, value),
+      mmioRead: (gpa, size) => {
+        const b = this.memory.read(gpa, size);
+        let v = 0n;
+        for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+        return v;
+      },
+      mmioWrite: (gpa, size, value) => {
+        const b = new Uint8Array(size);
+        for (let i = 0; i < size; i++) b[i] = Number((value >> BigInt(i * 8)) & 0xffn);
+        this.memory.write(gpa, b);
+      },
+    };
+  }
+
+  private decodeAtRip(v: Vcpu<Cpu>): Insn | DecodeError {
+    const bytes = v.cpu.fetchBytes(15);
+    return decode(bytes, 0, bytes.length, v.cpu.codeSize);
+  }
+
+  private vcRegs(v: Vcpu<Cpu>): VcRegs {
+    return {
+      get: (name) => v.cpu.getReg(name),
+      set: (name, value) => v.cpu.setReg(name, value),
+      readVirt: (seg, offset, length) => v.cpu.readVirtual(seg, offset, length) as Uint8Array | FaultInfo,
+      writeVirt: (seg, offset, bytes) => v.cpu.writeVirtual(seg, offset, bytes) as FaultInfo | null,
+    };
+  }
+
+  private pluginFailed(where: string, e: unknown): void {
+    this.log.append({
+      kind: 'plugin-error',
+      plugin: where,
+      message: e instanceof Error ? e.message : String(e),
+    });
+  }
+
+  snapshot(): MachineSnapshot {
+    return {
+      memory: this.memory.snapshot(),
+      cpus: this.vcpus.map((v) => v.cpu.snapshot()),
+      vcpus: this.vcpus.map((v) => ({
+        state: v.state,
+        receivedFirstSipi: v.receivedFirstSipi,
+        holdForm: v.holdForm,
+        holdGhcbGpa: v.holdGhcbGpa,
+        initReceived: v.initReceived,
+      })),
+      hv: { apJumpTable: this.hv.apJumpTable, terminated: this.hv.terminated },
+      kernel: {
+        negotiated: this.kernel.negotiated,
+        hvFeatures: this.kernel.hvFeatures,
+        apJumpTable: this.kernel.apJumpTable,
+      },
+      logLength: this.log.length,
+    };
+  }
+
+  restore(s: MachineSnapshot): void {
+    this.memory.restore(s.memory);
+    this.decodeCache.clear();
+    this.vcpus.forEach((v, i) => {
+      v.cpu.restore(s.cpus[i]!);
+      Object.assign(v, s.vcpus[i]!);
+    });
+    this.hv.apJumpTable = s.hv.apJumpTable;
+    this.hv.terminated = s.hv.terminated;
+    Object.assign(this.kernel, s.kernel);
+  }
+}
+
+export interface MachineSnapshot {
+  memory: MemorySnapshot;
+  cpus: ReturnType<Cpu['snapshot']>[];
+  vcpus: Pick<Vcpu, 'state' | 'receivedFirstSipi' | 'holdForm' | 'holdGhcbGpa' | 'initReceived'>[];
+  hv: Pick<Hypervisor, 'apJumpTable' | 'terminated'>;
+  kernel: Pick<GuestKernel, 'negotiated' | 'hvFeatures' | 'apJumpTable'>;
+  logLength: number;
+}
+
+function validateConfig(c: MachineConfig): void {
+  if (!Number.isInteger(c.vcpus) || c.vcpus < 1 || c.vcpus > MAX_VCPUS)
+    throw new Error(`vcpus is ${c.vcpus}: give a whole number from 1 to ${MAX_VCPUS}`);
+  const ghcbEnd = c.ghcbBase + c.vcpus * 4096;
+  if (c.sev === 'es' && ghcbEnd > c.memory)
+    throw new Error(
+      `the per-CPU GHCB pages end at 0x${ghcbEnd.toString(16)}, beyond the ${c.memory}-byte memory: give more memory or a lower ghcbBase`,
+    );
+  const jt = c.firmware.apJumpTable;
+  if (jt !== null && (!Number.isInteger(jt) || jt < 0 || jt + 4096 > c.memory))
+    throw new Error(
+      `firmware.apJumpTable 0x${jt.toString(16)} is outside guest memory (size 0x${c.memory.toString(16)})`,
+    );
+}
