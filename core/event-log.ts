@@ -42,7 +42,8 @@ export type SevEvent =
       exitInfo2: string;
       error?: string;
     }
-  | { kind: 'vc'; vcpu: number; exitCode: string; name: string; rip: string; result: string }
+  | { kind: 'vc'; vcpu: number; exitCode: string; name: string; rip: string }
+  | { kind: 'vc-result'; vcpu: number; name: string; result: string }
   | {
       kind: 'ipi';
       from: number;
@@ -113,7 +114,9 @@ export function formatEvent(e: LoggedEvent): string {
     case 'vmgexit-result':
       return `${head} ${cpu(e.vcpu)} RSLT ${e.name} ${e.result}${e.error ? ` ${e.error}` : ''} info1=${e.exitInfo1} info2=${e.exitInfo2}`;
     case 'vc':
-      return `${head} ${cpu(e.vcpu)} #VC  ${e.name} at ${e.rip}: ${e.result}`;
+      return `${head} ${cpu(e.vcpu)} #VC  ${e.name} at ${e.rip}`;
+    case 'vc-result':
+      return `${head} ${cpu(e.vcpu)} #VC  ${e.name} -> ${e.result}`;
     case 'ipi':
       return `${head} cpu${e.from}->cpu${e.to} IPI ${e.type}${e.type === 'SIPI' || e.type === 'fixed' ? ` vector ${hex(e.vector)}` : ''}${e.delivered ? '' : ' (no effect)'}${e.note ? `: ${e.note}` : ''}`;
     case 'state':

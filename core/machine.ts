@@ -62,11 +62,12 @@ export class Machine {
       defaultEncrypted: config.sev === 'es',
     });
     this.log.clock = () => this.instructions;
+    this.memory.onStore = (gpa, length) => this.decodeCache.invalidateRange(gpa, length);
     this.vcpus = [];
     const sevEs = config.sev === 'es';
     for (let i = 0; i < config.vcpus; i++) {
       const platform = this.platformFor(i);
-      const cpu = new Cpu({ memory: this.memory, platform, sevEs, decodeCache: this.decodeCache });
+      const cpu = new Cpu({ memory: this.memory, platform, sevEs, decodeCache: this.decodeCache, cBitPosition: config.hypervisor.cbit });
       this.vcpus.push(new Vcpu(i, i, cpu, i === 0 ? 'running' : 'wait-for-sipi'));
     }
     this.hv = new Hypervisor(

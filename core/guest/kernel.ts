@@ -146,6 +146,7 @@ export class GuestKernel {
     const name = exitCodeName(exitCode);
     const rip = vcpu.cpu.getReg('rip');
     const regs = this.deps.regs(vcpu);
+    this.deps.log.append({ kind: 'vc', vcpu: vcpu.index, exitCode: hex(exitCode), name, rip: hex(rip) });
     const decoded = this.deps.decodeAtRip(vcpu);
     let result: VcResult;
     if ('kind' in decoded) {

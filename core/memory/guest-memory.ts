@@ -45,6 +45,11 @@ export interface MemorySnapshot {
 }
 
 export class GuestMemory {
+  /**
+   * Told about every store made through this API (not the interpreter's own stores, which go through
+   * `ramPage`): the machine uses it to drop decoded code that a model-side write replaced.
+   */
+  onStore: ((gpa: number, length: number) => void) | null = null;
   readonly size: number;
   private readonly frames: number;
   private readonly store = new PageStore();
@@ -108,6 +113,7 @@ export class GuestMemory {
   }
 
   write(gpa: number, bytes: Uint8Array): void {
+    this.onStore?.(gpa, bytes.length);
     // All pieces are checked before any is written: a bad range changes nothing.
     for (const seg of this.map.segments(gpa, bytes.length, 'write')) {
       const src = bytes.subarray(seg.gpa - gpa, seg.gpa - gpa + seg.length);
@@ -150,6 +156,7 @@ export class GuestMemory {
 
   /** Stores the low 8 bits of `value`. */
   write8(gpa: number, value: number): void {
+    this.onStore?.(gpa, 1);
     const p = this.pages.get(Math.floor(gpa / PAGE_SIZE));
     const off = gpa % PAGE_SIZE;
     if (p !== undefined && (off | 0) === off) p[off] = value;
@@ -158,6 +165,7 @@ export class GuestMemory {
 
   /** Stores the low 16 bits of `value`, little endian. */
   write16(gpa: number, value: number): void {
+    this.onStore?.(gpa, 2);
     const p = this.pages.get(Math.floor(gpa / PAGE_SIZE));
     const off = gpa % PAGE_SIZE;
     if (p !== undefined && (off | 0) === off && off <= PAGE_SIZE - 2) {
@@ -170,6 +178,7 @@ export class GuestMemory {
 
   /** Stores the low 32 bits of `value`, little endian. */
   write32(gpa: number, value: number): void {
+    this.onStore?.(gpa, 4);
     const p = this.pages.get(Math.floor(gpa / PAGE_SIZE));
     const off = gpa % PAGE_SIZE;
     if (p !== undefined && (off | 0) === off && off <= PAGE_SIZE - 4) {
@@ -184,6 +193,7 @@ export class GuestMemory {
 
   /** Stores the low 64 bits of `value` (two's complement for negatives), little endian. */
   write64(gpa: number, value: bigint): void {
+    this.onStore?.(gpa, 8);
     const view = this.views.get(Math.floor(gpa / PAGE_SIZE));
     const off = gpa % PAGE_SIZE;
     if (view !== undefined && (off | 0) === off && off <= PAGE_SIZE - 8) view.setBigUint64(off, value, true);
@@ -308,6 +318,7 @@ export class GuestMemory {
 
   /** What the host writes: into a private page, the guest then reads the decryption of these bytes. */
   hvWrite(gpa: number, bytes: Uint8Array): void {
+    this.onStore?.(gpa, bytes.length);
     this.checkHostRange(gpa, bytes.length, 'hvWrite');
     this.host.write(gpa, bytes);
   }
