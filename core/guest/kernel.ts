@@ -159,14 +159,7 @@ export class GuestKernel {
       if (result.result === 'ES_OK') regs.set('rip', rip + BigInt(decoded.length));
     }
     const text = result.result + ('why' in result ? `: ${result.why}` : '');
-    this.deps.log.append({
-      kind: 'vc',
-      vcpu: vcpu.index,
-      exitCode: hex(exitCode),
-      name,
-      rip: hex(rip),
-      result: text,
-    });
+    this.deps.log.append({ kind: 'vc-result', vcpu: vcpu.index, name, result: text });
     if (result.result !== 'ES_OK' && result.result !== 'ES_RETRY' && result.result !== 'ES_EXCEPTION') {
       this.print(vcpu, `PANIC: Unhandled #VC exception in kernel space (result=${result.result})`);
       this.terminate(vcpu, SEV_TERM_SET_GEN, GHCB_SEV_ES_GEN_REQ);
