@@ -50,3 +50,63 @@ export const EVEX_MAPS: Readonly<Record<number, readonly Row<never>[]>> = {
   6: EVEX5,
 };
 export const XOP_MAPS: Readonly<Record<number, readonly Row<never>[]>> = { 8: XOP8, 9: XOP9, 10: XOPA };
+
+/**
+ * Mnemonics of common VEX forms that have no legacy SSE row to borrow a name from (Intel SDM Vol. 2
+ * opcode tables A-4/A-5, VEX-only entries), by map and opcode. Disassembly only.
+ */
+export const VEX_ONLY_MNEMONICS: Readonly<Record<number, Readonly<Record<number, string>>>> = {
+  2: {
+    12: 'vpermilps',
+    13: 'vpermilpd',
+    14: 'vtestps',
+    15: 'vtestpd',
+    19: 'vcvtph2ps',
+    22: 'vpermps',
+    24: 'vbroadcastss',
+    25: 'vbroadcastsd',
+    26: 'vbroadcastf128',
+    44: 'vmaskmovps',
+    45: 'vmaskmovpd',
+    46: 'vmaskmovps',
+    47: 'vmaskmovpd',
+    54: 'vpermd',
+    69: 'vpsrlv',
+    70: 'vpsravd',
+    71: 'vpsllv',
+    88: 'vpbroadcastd',
+    89: 'vpbroadcastq',
+    90: 'vbroadcasti128',
+    120: 'vpbroadcastb',
+    121: 'vpbroadcastw',
+    140: 'vpmaskmov',
+    142: 'vpmaskmov',
+    144: 'vpgatherd',
+    145: 'vpgatherq',
+    146: 'vgatherdp',
+    147: 'vgatherqp',
+    242: 'andn',
+    243: 'bls',
+    245: 'bzhi',
+    246: 'mulx',
+    247: 'bextr',
+  },
+  3: {
+    0: 'vpermq',
+    1: 'vpermpd',
+    2: 'vpblendd',
+    4: 'vpermilps',
+    5: 'vpermilpd',
+    6: 'vperm2f128',
+    24: 'vinsertf128',
+    25: 'vextractf128',
+    29: 'vcvtps2ph',
+    56: 'vinserti128',
+    57: 'vextracti128',
+    70: 'vperm2i128',
+    74: 'vblendvps',
+    75: 'vblendvpd',
+    76: 'vpblendvb',
+    240: 'rorx',
+  },
+};
