@@ -9,12 +9,16 @@ import { EventLog, hex } from './event-log.ts';
 import type { FaultInfo } from './guest/ghcb-call.ts';
 import { GuestKernel } from './guest/kernel.ts';
 import type { VcRegs } from './guest/vc/types.ts';
+import { encodeIcr, ICR_DELIVERY } from './hypervisor/apic.ts';
 import { hostMemory } from './hypervisor/host-memory.ts';
 import { Hypervisor } from './hypervisor/hypervisor.ts';
 import { MAX_VCPUS, type MachineConfig } from './machine-config.ts';
 import { GuestMemory, type MemorySnapshot } from './memory/guest-memory.ts';
 import { PluginHost } from './plugin-host.ts';
 import { SVM_VMGEXIT, SVM_VMGEXIT_SET_AP_JUMP_TABLE } from './sev/exit-codes.ts';
+import { Ghcb } from './sev/ghcb.ts';
+import { GHCB_PAGE_SIZE, GHCB_SHARED_BUFFER, type GhcbField } from './sev/ghcb-layout.ts';
+import { GHCB_VERSION_1 } from './sev/msr-protocol.ts';
 import { Vcpu } from './vcpu.ts';
 
 /** Why `Machine.run` returned. */
@@ -67,7 +71,13 @@ export class Machine {
     const sevEs = config.sev === 'es';
     for (let i = 0; i < config.vcpus; i++) {
       const platform = this.platformFor(i);
-      const cpu = new Cpu({ memory: this.memory, platform, sevEs, decodeCache: this.decodeCache, cBitPosition: config.hypervisor.cbit });
+      const cpu = new Cpu({
+        memory: this.memory,
+        platform,
+        sevEs,
+        decodeCache: this.decodeCache,
+        cBitPosition: config.hypervisor.cbit,
+      });
       this.vcpus.push(new Vcpu(i, i, cpu, i === 0 ? 'running' : 'wait-for-sipi'));
     }
     this.hv = new Hypervisor(
@@ -178,6 +188,55 @@ export class Machine {
       case 'stop-requested':
         return { kind: 'stop-requested', vcpu: v.index, reason: r.reason };
     }
+  }
+
+  vcpu(index: number): Vcpu<Cpu> {
+    const v = this.vcpus[index];
+    if (!v)
+      throw new Error(`there is no vCPU ${index}: this machine has vCPUs 0 to ${this.vcpus.length - 1}`);
+    return v;
+  }
+
+  /** An MSR-protocol request by hand, as guest code issues it: write the GHCB MSR, VMGEXIT, read it back. */
+  msrProtocol(vcpu: number, request: bigint): bigint {
+    return this.kernel.msrExchange(this.vcpu(vcpu), request);
+  }
+
+  /**
+   * A full GHCB exit by hand on the vCPU's GHCB page: exactly the given fields are written and marked
+   * valid (nothing else), `usage` into ghcb_usage, `shared` at the start of the shared buffer; then the
+   * MSR points at the page and the vCPU exits. Returns the page as the guest reads it afterwards.
+   */
+  rawGhcbExit(
+    vcpu: number,
+    req: { fields: Partial<Record<GhcbField, bigint>>; usage?: number; shared?: Uint8Array },
+  ): Ghcb {
+    const v = this.vcpu(vcpu);
+    const gpa = this.kernel.ghcbGpa(v);
+    const g = new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
+    for (const [name, value] of Object.entries(req.fields)) g.set(name as GhcbField, value as bigint);
+    g.usage = req.usage ?? 0;
+    g.protocolVersion = GHCB_VERSION_1;
+    if (req.shared) g.bytes.set(req.shared.subarray(0, GHCB_SHARED_BUFFER.size), GHCB_SHARED_BUFFER.offset);
+    this.memory.write(gpa, g.bytes);
+    v.cpu.ghcbMsr = BigInt(gpa);
+    this.hv.vmgexit(v);
+    return new Ghcb(this.memory.read(gpa, GHCB_PAGE_SIZE));
+  }
+
+  /** Sends an IPI from a vCPU's local APIC, as a write of its interrupt command register would. */
+  sendIpi(from: number, ipi: { to: number; type: 'INIT' | 'SIPI' | 'NMI' | 'fixed'; vector?: number }): void {
+    const delivery = {
+      INIT: ICR_DELIVERY.INIT,
+      SIPI: ICR_DELIVERY.STARTUP,
+      NMI: ICR_DELIVERY.NMI,
+      fixed: ICR_DELIVERY.FIXED,
+    }[ipi.type];
+    const to = this.vcpu(ipi.to);
+    this.hv.icrWrite(
+      this.vcpu(from),
+      encodeIcr({ vector: ipi.vector ?? 0, delivery, level: true, shorthand: 0, destination: to.apicId }),
+    );
   }
 
   private platformFor(index: number): Platform {

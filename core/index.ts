@@ -1,0 +1,61 @@
+// The public surface of core/: everything the CLI, plugins, scenarios and the REPL may use.
+
+export {
+  Cpu,
+  type CpuSnapshot,
+  type HookHandle,
+  type SegmentState,
+  type TranslateResult,
+} from './cpu/cpu.ts';
+export { type DecodeError, decode } from './cpu/decoder/index.ts';
+export { disasm } from './cpu/disasm.ts';
+export type { CodeSize, Insn } from './cpu/insn.ts';
+export type { CpuidResult, Platform } from './cpu/platform.ts';
+export type { StopReason } from './cpu/stop-reason.ts';
+export * from './devices/index.ts';
+export {
+  EventLog,
+  formatEvent,
+  hex,
+  type LoggedEvent,
+  type SevEvent,
+  type SevEventKind,
+  type VcpuRunState,
+} from './event-log.ts';
+export type { FaultInfo, HvCallResult } from './guest/ghcb-call.ts';
+export { GuestKernel } from './guest/kernel.ts';
+export type { Negotiated } from './guest/negotiation.ts';
+export type { VcContext, VcHandler, VcRegs, VcResult } from './guest/vc/types.ts';
+export {
+  decodeIcr,
+  encodeIcr,
+  ICR_DELIVERY,
+  ICR_SHORTHAND,
+  X2APIC_ICR_MSR,
+  XAPIC_BASE,
+} from './hypervisor/apic.ts';
+export {
+  defaultHypervisorConfig,
+  type HostileBehaviour,
+  type HypervisorConfig,
+} from './hypervisor/config.ts';
+export type { ExitContext, ExitOutcome, ExitRegs, ExitRow } from './hypervisor/exit-table.ts';
+export { Hypervisor, type Termination } from './hypervisor/hypervisor.ts';
+export type { MsrProtocolContext, MsrProtocolHandler } from './hypervisor/msr-protocol.ts';
+export { Machine, type MachineSnapshot, type MachineStop, type RunOptions } from './machine.ts';
+export { MAX_VCPUS, type MachineConfig, machineConfig, type ReservedRegion } from './machine-config.ts';
+export * from './memory/index.ts';
+export {
+  CommandError,
+  definePlugin,
+  type Plugin,
+  type PluginApi,
+  type PluginCommand,
+  PluginError,
+  type PluginStep,
+  type RegisterOptions,
+  type StepContext,
+  type StepOutcome,
+} from './plugin-host.ts';
+export * from './sev/index.ts';
+export { type CpuCore, type HoldForm, Vcpu } from './vcpu.ts';

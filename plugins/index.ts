@@ -1,0 +1,8 @@
+import type { Plugin } from '../core/index.ts';
+
+/**
+ * The plugins that ship with sevlab, by the name a scenario's `plugins:` list or `--plugin` uses.
+ * Each lives in its own folder under plugins/.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each plugin has its own options type
+export const builtinPlugins: Readonly<Record<string, Plugin<any>>> = {};
