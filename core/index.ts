@@ -10,6 +10,8 @@ export {
 export { type DecodeError, decode } from './cpu/decoder/index.ts';
 export { disasm } from './cpu/disasm.ts';
 export type { CodeSize, Insn } from './cpu/insn.ts';
+export { type MmioClass, type MmioClassName, mmioClass } from './cpu/mmio-class.ts';
+export type { ExecKey, OpcodeRow } from './cpu/opcodes/index.ts';
 export type { CpuidResult, Platform } from './cpu/platform.ts';
 export type { StopReason } from './cpu/stop-reason.ts';
 export * from './devices/index.ts';
