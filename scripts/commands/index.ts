@@ -1,4 +1,5 @@
+import { decodeCommand } from './decode.ts';
 import type { Command } from './types.ts';
 
 /** Every CLI command, in the order `sevlab --help` lists them. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [decodeCommand];
