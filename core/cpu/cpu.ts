@@ -1,0 +1,536 @@
+/**
+ * One vCPU: the embedding API in the spirit of Unicorn (registers by name, run/step with a limit and
+ * an `until` address, hooks with handles, snapshot/restore, reset), over the interpreter in
+ * `executor.ts`. API misuse throws an Error that says what to do; guest faults never leave `run`.
+ */
+import { linear, readLin8, tlbOf, VcFault, writeLin } from './access.ts';
+import { DecodeCache } from './decode-cache.ts';
+import { TWO32 } from './exec/operands.ts';
+import { type Block, Executor } from './executor.ts';
+import { GuestFault, VECTOR } from './fault.ts';
+import { readFlags, writeFlags } from './flags.ts';
+import type { CodeSize } from './insn.ts';
+import type { CpuMemory } from './memory-port.ts';
+import { type CpuMode, modeOf, updateMode, writeCr0, writeCr3, writeCr4 } from './modes.ts';
+import { type Access, translateLinear } from './paging.ts';
+import type { Platform } from './platform.ts';
+import { parseRegName } from './reg-names.ts';
+import { resetState } from './reset.ts';
+import { type CpuState, SEGS, type VcDelivery } from './state.ts';
+import type { StopReason } from './stop-reason.ts';
+
+export interface CpuOptions {
+  memory: CpuMemory;
+  platform: Platform;
+  sevEs: boolean;
+  /** The machine's shared decoded-instruction cache; a private one is made when absent. */
+  decodeCache?: DecodeCache;
+  /** How #VC is delivered under SEV-ES: 'model' (default) stops run(); 'idt' uses the guest's IDT. */
+  vcDelivery?: VcDelivery;
+  /** SEV C-bit position (e.g. 47 or 51): stripped from page-table entries. */
+  cBitPosition?: number;
+}
+
+export interface RunOptions {
+  maxInstructions: number;
+  /** Stop before executing the instruction at CS:IP (CS selector optional). */
+  until?: { cs?: number; ip: number | bigint };
+}
+
+export interface SegmentState {
+  selector: number;
+  base: bigint;
+  limit: number;
+  /** VMCB-packed attributes: type 3:0, S 4, DPL 6:5, P 7, AVL 8, L 9, D/B 10, G 11. */
+  attributes: number;
+}
+
+export interface TableRegister {
+  base: bigint;
+  limit: number;
+}
+
+export type TranslateResult = { gpa: number } | { fault: { vector: number; errorCode: number; why: string } };
+
+/** A fault reported as a value by readVirtual/writeVirtual (the kernel's ctxt->fi). */
+export interface VirtualFault {
+  vector: number;
+  errorCode: number | null;
+}
+
+export type CodeHook = (at: { cs: number; rip: bigint; linear: number }) => 'stop' | undefined;
+export type InterruptHook = (event: { vector: number; errorCode: number; kind: string }) => void;
+export type MemoryHook = Parameters<CpuState['memHookList']['push']>[0];
+export type HookHandle = { readonly id: number };
+
+export type CpuSnapshot = ReturnType<Cpu['snapshot']>;
+
+const ACCESS_NAMES = { read: 0, write: 1, exec: 2 } as const;
+
+export class Cpu extends Executor {
+  private nextHookId = 1;
+  private readonly hookIds = new Map<number, () => void>();
+
+  constructor(opts: CpuOptions) {
+    if (!opts?.memory || !opts.platform) {
+      throw new Error('new Cpu({ memory, platform, sevEs }) needs a GuestMemory and a Platform');
+    }
+    const cBit = opts.cBitPosition;
+    if (cBit !== undefined && (cBit < 32 || cBit > 51)) {
+      throw new Error(
+        `cBitPosition ${cBit} is outside 32..51; pass the C-bit position CPUID 0x8000001F reports`,
+      );
+    }
+    super(
+      opts.memory,
+      opts.platform,
+      opts.sevEs,
+      opts.vcDelivery ?? 'model',
+      opts.decodeCache ?? new DecodeCache<Block>(),
+      cBit === undefined ? 0 : 1 << (cBit - 32),
+    );
+    resetState(this);
+  }
+
+  /** INIT / power-on state (APM Vol. 2, 14.1.3 "Processor Initialization State"). */
+  reset(): void {
+    resetState(this);
+  }
+
+  mode(): CpuMode {
+    return modeOf(this);
+  }
+
+  // ---- registers ----
+
+  getReg(name: string): bigint {
+    const r = parseRegName(name);
+    switch (r.kind) {
+      case 'gpr': {
+        const lo = this.r[r.n]!;
+        if (r.size === 8) return (BigInt(this.rh[r.n]! >>> 0) << 32n) | BigInt(lo >>> 0);
+        if (r.size === 4) return BigInt(lo >>> 0);
+        if (r.size === 2) return BigInt(lo & 0xffff);
+        return BigInt(r.high ? (lo >> 8) & 0xff : lo & 0xff);
+      }
+      case 'ip':
+        return BigInt.asUintN(r.size * 8, BigInt(this.rip));
+      case 'flags':
+        return BigInt(readFlags(this) & (r.size === 2 ? 0xffff : 0xffffffff));
+      case 'seg':
+        return BigInt(this.segSel[r.n]!);
+      default:
+        return this.otherReg(r.name);
+    }
+  }
+
+  setReg(name: string, value: bigint | number): void {
+    const r = parseRegName(name);
+    const v = BigInt.asUintN(64, BigInt(value));
+    const lo = Number(v & 0xffffffffn);
+    const hi = Number(v >> 32n) | 0;
+    switch (r.kind) {
+      case 'gpr':
+        if (r.size === 8) {
+          this.r[r.n] = lo;
+          this.rh[r.n] = hi;
+        } else if (r.size === 4) {
+          this.r[r.n] = lo;
+          this.rh[r.n] = 0;
+        } else if (r.size === 2) this.r[r.n] = (this.r[r.n]! & ~0xffff) | (lo & 0xffff);
+        else if (r.high) this.r[r.n] = (this.r[r.n]! & ~0xff00) | ((lo & 0xff) << 8);
+        else this.r[r.n] = (this.r[r.n]! & ~0xff) | (lo & 0xff);
+        return;
+      case 'ip':
+        this.rip = r.size === 8 ? Number(BigInt.asIntN(64, v)) : lo & (r.size === 2 ? 0xffff : 0xffffffff);
+        if (r.size === 4) this.rip = lo >>> 0;
+        return;
+      case 'flags':
+        writeFlags(this, r.size === 2 ? (readFlags(this) & ~0xffff) | (lo & 0xffff) : lo);
+        return;
+      case 'seg':
+        if ((this.cr0 & 1) === 0 || r.n >= SEGS.LDTR) {
+          // Real mode (or a raw LDTR/TR write): the selector, and base = selector << 4 in real mode.
+          this.segSel[r.n] = lo & 0xffff;
+          if ((this.cr0 & 1) === 0) this.segBase[r.n] = (lo & 0xffff) * 16;
+        } else {
+          throw new Error(`setReg('${name}') in protected mode would need a descriptor; use setSegment()`);
+        }
+        updateMode(this);
+        return;
+      default:
+        this.setOtherReg(r.name, v);
+    }
+  }
+
+  private otherReg(name: string): bigint {
+    const u = (x: number) => BigInt.asUintN(64, BigInt(x));
+    switch (name) {
+      case 'cr0':
+        return u(this.cr0);
+      case 'cr2':
+        return u(this.cr2);
+      case 'cr3':
+        return u(this.cr3);
+      case 'cr4':
+        return u(this.cr4);
+      case 'cr8':
+        return u(this.cr8);
+      case 'efer':
+        return u(this.efer);
+      case 'dr6':
+        return u(this.dr6);
+      case 'dr7':
+        return u(this.dr7);
+      case 'gdtr_base':
+        return u(this.gdtrBase);
+      case 'gdtr_limit':
+        return u(this.gdtrLimit);
+      case 'idtr_base':
+        return u(this.idtrBase);
+      case 'idtr_limit':
+        return u(this.idtrLimit);
+      case 'fs_base':
+        return u(this.segBase[SEGS.FS]!);
+      case 'gs_base':
+        return u(this.segBase[SEGS.GS]!);
+      default:
+        return u(this.xcr0);
+    }
+  }
+
+  private setOtherReg(name: string, v: bigint): void {
+    const n = Number(BigInt.asIntN(64, v));
+    const u32 = Number(v & 0xffffffffn);
+    tlbOf(this);
+    switch (name) {
+      case 'cr0':
+        writeCr0(this, u32);
+        return;
+      case 'cr2':
+        this.cr2 = n;
+        return;
+      case 'cr3':
+        writeCr3(this, Number(v));
+        return;
+      case 'cr4':
+        writeCr4(this, u32);
+        return;
+      case 'cr8':
+        this.cr8 = u32 & 0xf;
+        return;
+      case 'efer':
+        // A debugger write: LMA follows what the caller says (a saved state may be in long mode).
+        this.efer = u32;
+        updateMode(this);
+        return;
+      case 'dr6':
+        this.dr6 = u32;
+        return;
+      case 'dr7':
+        this.dr7 = u32;
+        return;
+      case 'gdtr_base':
+        this.gdtrBase = n;
+        return;
+      case 'gdtr_limit':
+        this.gdtrLimit = u32 & 0xffff;
+        return;
+      case 'idtr_base':
+        this.idtrBase = n;
+        return;
+      case 'idtr_limit':
+        this.idtrLimit = u32 & 0xffff;
+        return;
+      case 'fs_base':
+        this.segBase[SEGS.FS] = n;
+        return;
+      case 'gs_base':
+        this.segBase[SEGS.GS] = n;
+        return;
+      default:
+        this.xcr0 = u32;
+    }
+  }
+
+  getSegment(name: string): SegmentState {
+    const r = parseRegName(name);
+    if (r.kind !== 'seg')
+      throw new Error(`'${name}' is not a segment register; use es cs ss ds fs gs ldtr tr`);
+    return {
+      selector: this.segSel[r.n]!,
+      base: BigInt.asUintN(64, BigInt(this.segBase[r.n]!)),
+      limit: this.segLimit[r.n]!,
+      attributes: this.segAttr[r.n]!,
+    };
+  }
+
+  /** Set a segment register with its hidden part, as a loader or a saved VMSA would. */
+  setSegment(name: string, s: SegmentState): void {
+    const r = parseRegName(name);
+    if (r.kind !== 'seg')
+      throw new Error(`'${name}' is not a segment register; use es cs ss ds fs gs ldtr tr`);
+    this.segSel[r.n] = s.selector & 0xffff;
+    this.segBase[r.n] = Number(BigInt.asIntN(64, s.base));
+    this.segLimit[r.n] = s.limit;
+    this.segAttr[r.n] = s.attributes & 0xfff;
+    updateMode(this);
+  }
+
+  get gdtr(): TableRegister {
+    return { base: BigInt.asUintN(64, BigInt(this.gdtrBase)), limit: this.gdtrLimit };
+  }
+  set gdtr(t: TableRegister) {
+    this.gdtrBase = Number(BigInt.asIntN(64, t.base));
+    this.gdtrLimit = t.limit & 0xffff;
+  }
+  get idtr(): TableRegister {
+    return { base: BigInt.asUintN(64, BigInt(this.idtrBase)), limit: this.idtrLimit };
+  }
+  set idtr(t: TableRegister) {
+    this.idtrBase = Number(BigInt.asIntN(64, t.base));
+    this.idtrLimit = t.limit & 0xffff;
+  }
+
+  /** Architectural MSRs the CPU keeps (EFER, FS/GS base, STAR ..., the GHCB MSR). */
+  getMsr(msr: number): bigint {
+    return this.withGuestAccess(() => this.readArchMsr(msr));
+  }
+
+  setMsr(msr: number, value: bigint): void {
+    this.withGuestAccess(() => this.writeArchMsr(msr, value));
+  }
+
+  // ---- memory as the vCPU sees it ----
+
+  /** Walk the guest page tables (the REPL, and the MMIO #VC handler's GPA lookup). */
+  translate(linearAddress: number | bigint, access: keyof typeof ACCESS_NAMES): TranslateResult {
+    const lin = typeof linearAddress === 'bigint' ? Number(BigInt.asIntN(64, linearAddress)) : linearAddress;
+    if (!(access in ACCESS_NAMES))
+      throw new Error(`translate access '${access}': use 'read', 'write' or 'exec'`);
+    try {
+      tlbOf(this);
+      return { gpa: translateLinear(this, lin, ACCESS_NAMES[access] as Access) };
+    } catch (e) {
+      if (e instanceof GuestFault) return { fault: { vector: e.vector, errorCode: e.errorCode, why: e.why } };
+      throw e;
+    }
+  }
+
+  /** Read `length` bytes at seg:offset through segmentation and paging; a fault is returned. */
+  readVirtual(seg: number, offset: bigint | number, length: number): Uint8Array | VirtualFault {
+    const out = new Uint8Array(length);
+    const fault = this.virtualAccess(seg, offset, length, (lin, k) => {
+      out[k] = readLin8(this, lin);
+    });
+    return fault ?? out;
+  }
+
+  writeVirtual(seg: number, offset: bigint | number, bytes: Uint8Array): VirtualFault | null {
+    return this.virtualAccess(seg, offset, bytes.length, (lin, k) => writeLin(this, lin, 1, bytes[k]!));
+  }
+
+  private virtualAccess(
+    seg: number,
+    offset: bigint | number,
+    length: number,
+    each: (lin: number, k: number) => void,
+  ): VirtualFault | null {
+    if (seg < 0 || seg > SEGS.GS) throw new Error(`segment ${seg} is not 0..5 (ES CS SS DS FS GS)`);
+    const off = typeof offset === 'bigint' ? Number(BigInt.asIntN(64, offset)) : offset;
+    try {
+      tlbOf(this);
+      const base = linear(this, seg, off, Math.max(length, 1));
+      for (let k = 0; k < length; k++) each(this.long64 ? base + k : (base + k) >>> 0, k);
+      return null;
+    } catch (e) {
+      if (e instanceof GuestFault)
+        return { vector: e.vector, errorCode: e.errorCode < 0 ? null : e.errorCode };
+      if (e instanceof VcFault) return { vector: VECTOR.VC, errorCode: e.exitCode };
+      throw e;
+    }
+  }
+
+  /** Up to `max` instruction bytes at CS:RIP (fewer when a fault cuts them short). */
+  fetchBytes(max = 15): Uint8Array {
+    const out: number[] = [];
+    tlbOf(this);
+    for (let k = 0; k < max; k++) {
+      const b = this.readVirtual(SEGS.CS, this.rip + k, 1);
+      if (!(b instanceof Uint8Array)) break;
+      out.push(b[0]!);
+    }
+    return Uint8Array.from(out);
+  }
+
+  get codeSizeNow(): CodeSize {
+    return this.codeSize;
+  }
+
+  // ---- events ----
+
+  injectNmi(): void {
+    this.pendingNmi = true;
+  }
+
+  /** A fixed interrupt (IPI): delivered at an instruction boundary once IF=1; wakes HLT. */
+  injectInterrupt(vector: number): void {
+    if (!Number.isInteger(vector) || vector < 16 || vector > 255) {
+      throw new Error(`interrupt vector ${vector} must be an integer in 16..255`);
+    }
+    if (this.pendingIrqs === null) this.pendingIrqs = [];
+    this.pendingIrqs.push(vector);
+  }
+
+  /** Deliver an exception now, as a fault at the current RIP (the kernel model's ES_EXCEPTION). */
+  raiseException(vector: number, errorCode?: number): void {
+    if (!Number.isInteger(vector) || vector < 0 || vector > 31) {
+      throw new Error(`exception vector ${vector} must be an integer in 0..31`);
+    }
+    tlbOf(this);
+    this.insnStart = this.rip;
+    this.raise(new GuestFault(vector, errorCode ?? -1, `exception ${vector} raised by the host`));
+  }
+
+  /** Ends the current or next run with { kind: 'stop-requested', reason } (isa-debug-exit and friends). */
+  requestStop(reason: string): void {
+    this.stopRequest = reason;
+  }
+
+  // ---- hooks ----
+
+  /** Called before the instruction at linear address `at` executes; return 'stop' to break there. */
+  addCodeHook(at: number | bigint, hook: CodeHook): HookHandle {
+    const lin = typeof at === 'bigint' ? Number(BigInt.asIntN(64, at)) : at;
+    let list = this.codeHooks.get(lin);
+    if (!list) {
+      list = [];
+      this.codeHooks.set(lin, list);
+    }
+    list.push(hook);
+    return this.handle(() => {
+      const l = this.codeHooks.get(lin);
+      if (!l) return;
+      l.splice(l.indexOf(hook), 1);
+      if (l.length === 0) this.codeHooks.delete(lin);
+    });
+  }
+
+  addMemoryHook(hook: MemoryHook): HookHandle {
+    this.memHookList.push(hook);
+    this.memHooks = this.memHookList.length;
+    this.tlb?.flush();
+    return this.handle(() => {
+      this.memHookList.splice(this.memHookList.indexOf(hook), 1);
+      this.memHooks = this.memHookList.length;
+    });
+  }
+
+  addInterruptHook(hook: InterruptHook): HookHandle {
+    this.interruptHooks.push(hook);
+    return this.handle(() => this.interruptHooks.splice(this.interruptHooks.indexOf(hook), 1));
+  }
+
+  removeHook(h: HookHandle): void {
+    const remove = this.hookIds.get(h.id);
+    if (!remove) throw new Error(`hook ${h.id} is not installed (already removed?)`);
+    remove();
+    this.hookIds.delete(h.id);
+  }
+
+  private handle(remove: () => void): HookHandle {
+    const id = this.nextHookId++;
+    this.hookIds.set(id, remove);
+    return { id };
+  }
+
+  // ---- running ----
+
+  run(opts: RunOptions): StopReason {
+    if (!opts || !Number.isFinite(opts.maxInstructions) || opts.maxInstructions < 0) {
+      throw new Error('run({ maxInstructions }) needs a non-negative instruction count');
+    }
+    const until = opts.until;
+    const untilIp = until === undefined ? Number.NaN : Number(BigInt.asIntN(64, BigInt(until.ip)));
+    return this.execute(opts.maxInstructions, untilIp, until?.cs ?? -1);
+  }
+
+  /** Execute one instruction (or deliver one pending event). */
+  step(): StopReason {
+    return this.execute(1, Number.NaN, -1);
+  }
+
+  // ---- state ----
+
+  snapshot() {
+    settle(this);
+    return {
+      r: Array.from(this.r),
+      rh: Array.from(this.rh),
+      rip: this.rip,
+      flags: readFlags(this),
+      segSel: Array.from(this.segSel),
+      segBase: Array.from(this.segBase),
+      segLimit: Array.from(this.segLimit),
+      segAttr: Array.from(this.segAttr),
+      gdtr: [this.gdtrBase, this.gdtrLimit] as const,
+      idtr: [this.idtrBase, this.idtrLimit] as const,
+      cr: [this.cr0, this.cr2, this.cr3, this.cr4, this.cr8] as const,
+      efer: this.efer,
+      dr: [this.dr6, this.dr7, ...this.drAddr] as const,
+      msrs: [...this.msrs],
+      ghcbMsr: this.ghcbMsr,
+      xcr0: this.xcr0,
+      halted: this.halted,
+      pendingIrqs: this.pendingIrqs ? [...this.pendingIrqs] : null,
+      pendingNmi: this.pendingNmi,
+      nmiBlocked: this.nmiBlocked,
+      shadowUntil: this.shadowUntil,
+      instructionsRetired: this.instructionsRetired,
+      exitReason: this.exitReason,
+    };
+  }
+
+  restore(s: CpuSnapshot): void {
+    this.r.set(s.r);
+    this.rh.set(s.rh);
+    this.rip = s.rip;
+    writeFlags(this, s.flags);
+    this.segSel.set(s.segSel);
+    this.segBase.set(s.segBase);
+    this.segLimit.set(s.segLimit);
+    this.segAttr.set(s.segAttr);
+    [this.gdtrBase, this.gdtrLimit] = s.gdtr;
+    [this.idtrBase, this.idtrLimit] = s.idtr;
+    [this.cr0, this.cr2, this.cr3, this.cr4, this.cr8] = s.cr;
+    this.efer = s.efer;
+    this.dr6 = s.dr[0];
+    this.dr7 = s.dr[1];
+    this.drAddr.set(s.dr.slice(2) as number[]);
+    this.msrs.clear();
+    for (const [k, v] of s.msrs) this.msrs.set(k, v);
+    this.ghcbMsr = s.ghcbMsr;
+    this.xcr0 = s.xcr0;
+    this.halted = s.halted;
+    this.pendingIrqs = s.pendingIrqs ? [...s.pendingIrqs] : null;
+    this.pendingNmi = s.pendingNmi;
+    this.nmiBlocked = s.nmiBlocked;
+    this.shadowUntil = s.shadowUntil;
+    this.instructionsRetired = s.instructionsRetired;
+    this.exitReason = s.exitReason;
+    this.stopRequest = null;
+    updateMode(this);
+    this.tlb?.flush();
+  }
+
+  /** RIP as an unsigned 64-bit value (for display: CS:IP in real mode is `cs`, `rip`). */
+  get ripValue(): bigint {
+    return BigInt.asUintN(64, BigInt(this.rip));
+  }
+}
+
+function settle(c: CpuState): void {
+  writeFlags(c, readFlags(c));
+}
+
+export { TWO32 };
