@@ -108,7 +108,9 @@ export function formatEvent(e: LoggedEvent): string {
   const head = `#${String(e.seq).padStart(4, '0')}`;
   switch (e.kind) {
     case 'msr-proto':
-      return `${head} ${cpu(e.vcpu)} MSR  ${e.request}(${e.requestValue}) -> ${e.response}(${e.responseValue})`;
+      return `${head} ${cpu(e.vcpu)} MSR  ${e.request}(${e.requestValue})`;
+    case 'msr-proto-result':
+      return `${head} ${cpu(e.vcpu)} MSR  -> ${e.response}(${e.responseValue})`;
     case 'vmgexit':
       return `${head} ${cpu(e.vcpu)} EXIT ${e.name} info1=${e.exitInfo1} info2=${e.exitInfo2}`;
     case 'vmgexit-result':

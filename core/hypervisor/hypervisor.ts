@@ -125,6 +125,12 @@ export class Hypervisor {
   /** KVM sev_handle_vmgexit_msr_protocol. */
   private msrProtocol(vcpu: Vcpu, value: bigint): void {
     const code = Number(value & 0xfffn);
+    this.log.append({
+      kind: 'msr-proto',
+      vcpu: vcpu.index,
+      request: msrName(code),
+      requestValue: hex(value),
+    });
     const forged = this.config.hostile.msrResponses?.find((r) => r.request === code);
     let response: bigint | null = null;
     if (forged) {
@@ -144,15 +150,14 @@ export class Hypervisor {
       }
     }
     if (response !== null) vcpu.cpu.ghcbMsr = response;
-    const name = msrName(code);
+    // A stopped VM never resumes the vCPU, so there is no response to report.
+    if (this.terminated) return;
     const final = vcpu.cpu.ghcbMsr;
     this.log.append({
-      kind: 'msr-proto',
+      kind: 'msr-proto-result',
       vcpu: vcpu.index,
-      request: name,
-      requestValue: hex(value),
-      response: this.terminated ? 'none' : msrName(Number(final & 0xfffn)),
-      responseValue: this.terminated ? '-' : hex(final),
+      response: msrName(Number(final & 0xfffn)),
+      responseValue: hex(final),
     });
   }
 
