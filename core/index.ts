@@ -2,17 +2,21 @@
 
 export {
   Cpu,
+  type CpuOptions,
   type CpuSnapshot,
   type HookHandle,
   type SegmentState,
   type TranslateResult,
 } from './cpu/cpu.ts';
+export { DecodeCache } from './cpu/decode-cache.ts';
 export { type DecodeError, decode } from './cpu/decoder/index.ts';
 export { disasm } from './cpu/disasm.ts';
 export type { CodeSize, Insn } from './cpu/insn.ts';
 export { type MmioClass, type MmioClassName, mmioClass } from './cpu/mmio-class.ts';
 export type { ExecKey, OpcodeRow } from './cpu/opcodes/index.ts';
 export type { CpuidResult, Platform } from './cpu/platform.ts';
+export { type CaseOutcome, type SingleStepCase, SingleStepRunner } from './cpu/singlestep.ts';
+export { EXCLUDED_FORMS, EXCEPTION_DIFFERENCES, UNDEFINED_FLAGS } from './cpu/singlestep-tables.ts';
 export type { StopReason } from './cpu/stop-reason.ts';
 export * from './devices/index.ts';
 export {

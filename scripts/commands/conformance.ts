@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { type SingleStepCase, SingleStepRunner } from '../../core/index.ts';
+import { type Command, UsageError } from './types.ts';
+
+const usage = `Usage: sevlab conformance singlestep FILE...
+
+Runs SingleStepTests 80286 real-mode cases (gzipped JSON lines, one case per line: name, bytes,
+initial {regs, ram}, final {regs, ram}) on the interpreter and compares registers, flags and RAM.
+Flags the manual calls undefined for an instruction, and FLAGS bits 15:12 in real mode, are masked;
+forms where the 80286 differs from x86-64 processors are excluded, each with its reason
+(core/cpu/singlestep-tables.ts).
+
+Prints one line per file (passed, failed, excluded, with the first failures), the exclusion reasons
+with their counts, and ends with: N passed, N failed
+
+Example:
+  sevlab conformance singlestep ../shared/testdata/singlestep-80286/*.jsonl.gz`;
+
+export interface FileSummary {
+  file: string;
+  passed: number;
+  failed: number;
+  excluded: number;
+  /** The first few failures: case name and what differed. */
+  failures: string[];
+}
+
+export interface SingleStepSummary {
+  files: FileSummary[];
+  passed: number;
+  failed: number;
+  excluded: number;
+  /** Exclusion reason -> number of cases. */
+  exclusions: Map<string, number>;
+}
+
+/** Runs every case of every file; the whole run shares one 16 MiB machine. */
+export function runSingleStepFiles(paths: readonly string[]): SingleStepSummary {
+  const runner = new SingleStepRunner();
+  const summary: SingleStepSummary = { files: [], passed: 0, failed: 0, excluded: 0, exclusions: new Map() };
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = gunzipSync(readFileSync(path)).toString('utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read '${path}' as gzipped JSON lines: ${(e as Error).message}`);
+    }
+    const file: FileSummary = { file: basename(path), passed: 0, failed: 0, excluded: 0, failures: [] };
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const t = JSON.parse(line) as SingleStepCase;
+      const o = runner.run(t);
+      if (o.kind === 'pass') file.passed++;
+      else if (o.kind === 'excluded') {
+        file.excluded++;
+        const key = `${o.reason}`;
+        summary.exclusions.set(key, (summary.exclusions.get(key) ?? 0) + 1);
+      } else {
+        file.failed++;
+        if (file.failures.length < 3) file.failures.push(`${t.name} (idx ${t.idx}): ${o.diffs.join('; ')}`);
+      }
+    }
+    summary.files.push(file);
+    summary.passed += file.passed;
+    summary.failed += file.failed;
+    summary.excluded += file.excluded;
+  }
+  return summary;
+}
+
+export const conformanceCommand: Command = {
+  name: 'conformance',
+  summary: 'run an outside CPU test suite (SingleStepTests 80286) on the interpreter',
+  usage,
+  run(argv) {
+    const [suite, ...files] = argv;
+    if (suite !== 'singlestep') throw new UsageError(`unknown suite '${suite ?? ''}'; the one suite is 'singlestep'`);
+    if (files.length === 0) throw new UsageError('give the gzipped JSON-lines files to run');
+    const s = runSingleStepFiles(files);
+    for (const f of s.files) {
+      console.log(`${f.file}: ${f.passed} passed, ${f.failed} failed, ${f.excluded} excluded`);
+      for (const why of f.failures) console.log(`  ${why}`);
+    }
+    if (s.exclusions.size > 0) {
+      console.log('excluded:');
+      for (const [reason, n] of s.exclusions) console.log(`  ${n} x ${reason}`);
+    }
+    const total = s.passed + s.failed;
+    console.log(`pass rate ${total === 0 ? 0 : ((100 * s.passed) / total).toFixed(2)}% of ${total} compared cases`);
+    console.log(`${s.passed} passed, ${s.failed} failed`);
+    return s.failed === 0 ? 0 : 1;
+  },
+};
