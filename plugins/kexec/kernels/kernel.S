@@ -122,6 +122,7 @@ startup_64_cs_reloaded:
 	leaq	bsp_stack_top(%rip), %rsp
 	call	idt_setup
 	lidt	idt_desc(%rip)
+	call	x2apic_setup
 
 	movq	boot_info(%rip), %rsi
 	movl	$KERNEL_SIGNATURE, BI_SIGNATURE(%rsi)
@@ -279,6 +280,7 @@ secondary_startup_64:
 	shlq	$AP_STACK_SHIFT, %rax
 	leaq	ap_stacks(%rip), %rsp
 	addq	%rax, %rsp
+	call	x2apic_setup
 	movq	online_flags(%rip), %rdi
 	movb	$1, (%rdi,%rbx)			/* set_cpu_online(cpu, true) */
 	/* cpu_idle: default_idle() -> safe_halt(), woken by interrupts such as REBOOT_VECTOR. */
@@ -314,6 +316,23 @@ ap_halt_forever:
 	cli
 	hlt
 	jmp	ap_halt_forever
+
+/*
+ * x2apic_enable() and setup_local_APIC()'s SVR write: x2APIC mode (the ICR and the IDs above 255 are
+ * only reachable there), and the APIC software-enabled, without which fixed IPIs such as
+ * REBOOT_VECTOR are not accepted (SDM vol. 3, 11.4.7.2). INIT, SIPI and NMI are accepted either way.
+ * Under SEV-ES each of these MSR accesses is a #VC.
+ */
+x2apic_setup:
+	movl	$MSR_IA32_APICBASE, %ecx
+	rdmsr
+	orl	$X2APIC_ENABLE, %eax
+	wrmsr
+	movl	$MSR_X2APIC_SPIV, %ecx
+	xorl	%edx, %edx
+	movl	$(APIC_SPIV_APIC_ENABLED | SPURIOUS_APIC_VECTOR), %eax
+	wrmsr
+	ret
 
 /* idt_setup: the REBOOT_VECTOR gate, a 64-bit interrupt gate (type 0xe, DPL 0, present). */
 idt_setup:

@@ -162,7 +162,7 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
   });
 
   test('stop_this_cpu: offline, then the park path when the blob is installed, else cli; hlt', () => {
-    expect(code([], 'stop_this_cpu', 'idt_setup')).toEqual([
+    expect(code([], 'stop_this_cpu', 'x2apic_setup')).toEqual([
       'cli',
       'mov %rsp,%rax',
       'lea (%rip),%rdx # <ap_stacks>',
@@ -175,6 +175,20 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
       'cli',
       'hlt',
       `jmp ${hex(sym('ap_halt_forever')).slice(2)} <ap_halt_forever>`,
+    ]);
+  });
+
+  test('x2apic_setup switches the local APIC to x2APIC mode and software-enables it', () => {
+    expect(code([], 'x2apic_setup', 'idt_setup')).toEqual([
+      'mov $0x1b,%ecx',
+      'rdmsr',
+      'or $0x400,%eax',
+      'wrmsr',
+      'mov $0x80f,%ecx',
+      'xor %edx,%edx',
+      'mov $0x1ff,%eax',
+      'wrmsr',
+      'ret',
     ]);
   });
 
