@@ -74,6 +74,13 @@ function addressSize(codeSize: CodeSize, a67: boolean): 2 | 4 | 8 {
   return (codeSize === 32) !== a67 ? 4 : 2;
 }
 
+/** A scanner needed a byte past `stop`: past 15 bytes the instruction is too long, else the input ended. */
+function ranOut(pos: number, end: number): DecodeError {
+  return end >= pos + MAX_INSN_LENGTH
+    ? decodeError('too-long', MAX_INSN_LENGTH)
+    : decodeError('truncated', end - pos);
+}
+
 /**
  * Decodes one instruction from `buf[pos..end)` in code of size `codeSize`. Never reads at or past
  * `end`, nor more than 15 bytes.
@@ -81,22 +88,17 @@ function addressSize(codeSize: CodeSize, a67: boolean): 2 | 4 | 8 {
 export function decode(buf: Uint8Array, pos: number, end: number, codeSize: CodeSize): Insn | DecodeError {
   const stop = Math.min(end, pos + MAX_INSN_LENGTH);
   const insn = blankInsn(codeSize);
-  const ranOut = (): DecodeError =>
-    end >= pos + MAX_INSN_LENGTH
-      ? decodeError('too-long', MAX_INSN_LENGTH)
-      : decodeError('truncated', end - pos);
-
   let p = scanPrefixes(buf, pos, stop, insn, codeSize);
-  if (p === END) return ranOut();
+  if (p === END) return ranOut(pos, end);
   // VEX/EVEX/XOP after 66, F2, F3, LOCK or REX is #UD (SDM 2.3.2); the length is still theirs.
   const legacyBeforeVex = insn.rex !== 0 || insn.opSizePrefix || insn.rep !== 0 || insn.lock;
   p = scanOpcode(buf, p, stop, insn, codeSize);
-  if (p === END) return ranOut();
+  if (p === END) return ranOut(pos, end);
   // An i64 opcode in 64-bit code is #UD as soon as the opcode is seen (82 and D4/D5 included).
   if (codeSize === 64 && insn.op.attrs & ATTR.I64) return decodeError('invalid-in-mode', p - pos);
   if (insn.map === 'primary' && insn.opcode === 0x90 && insn.rex & 1) insn.op = XCHG_ZV_RAX;
   p = selectRow(buf, p, stop, insn);
-  if (p === END) return ranOut();
+  if (p === END) return ranOut(pos, end);
 
   const row = insn.op;
   const attrs = row.attrs;
@@ -106,14 +108,14 @@ export function decode(buf: Uint8Array, pos: number, end: number, codeSize: Code
     if (attrs & ATTR.MOD3) insn.mod = 3;
     else if (insn.mod !== 3) {
       p = scanAddress(buf, p, stop, insn);
-      if (p === END) return ranOut();
+      if (p === END) return ranOut(pos, end);
     }
   } else if (row.operands.charCodeAt(0) === 0x5a /* 'Z': register in opcode bits 2:0 */) {
     insn.rm = (insn.opcode & 7) | ((insn.rex & 1) << 3);
   }
   if (row.imm !== IMM.NONE) {
     p = scanImmediate(buf, p, stop, insn, row.imm);
-    if (p === END) return ranOut();
+    if (p === END) return ranOut(pos, end);
   }
   if (insn.map === '3dnow') insn.opcode = insn.imm as number;
   insn.length = p - pos;
