@@ -12,7 +12,7 @@ kernels=$root/plugins/kexec/kernels
 asm=$root/plugins/jump-table/asm
 work=$(mktemp -d)
 qpid=
-cleanup() { [ -n "$qpid" ] && kill "$qpid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { if [ -n "$qpid" ]; then kill "$qpid" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
 
 # Kernel A plus the PVH stub, linked as kernel.lds says, with the stub and its note added.
