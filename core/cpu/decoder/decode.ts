@@ -132,6 +132,7 @@ function checkValid(
   legacyBeforeVex: boolean,
 ): DecodeReason | null {
   if (attrs & ATTR.INVALID) return 'invalid';
+  if (attrs & ATTR.MEM_ONLY && insn.mod === 3) return 'invalid';
   if (codeSize === 64 ? attrs & ATTR.I64 : attrs & ATTR.O64) return 'invalid-in-mode';
   if (insn.vexMap !== 0 && legacyBeforeVex) return 'invalid';
   if (insn.lock) {

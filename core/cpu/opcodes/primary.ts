@@ -171,6 +171,7 @@ export const PRIMARY = [
   /* 89 */ op('mov', 'Ev,Gv', 'movEvGv'),
   /* 8A */ op('mov', 'Gb,Eb', 'movGbEb'),
   /* 8B */ op('mov', 'Gv,Ev', 'movGvEv'),
+  // 8C/8E: ModRM.reg names the segment register; MOV to CS and registers 6-7 are #UD, raised by the handler.
   /* 8C */ op('mov', 'Ev,Sw', 'movEvSw'),
   /* 8D */ op('lea', 'Gv,M', 'leaGvM'),
   /* 8E */ op('mov', 'Sw,Ew', 'movSwEw'),

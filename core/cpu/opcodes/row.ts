@@ -32,6 +32,8 @@ export const ATTR = {
   MANDATORY66: 1 << 8,
   /** A row decoded only for its length: no `exec`, the disassembler prints `(unknown)` operands. */
   LENGTH_ONLY: 1 << 9,
+  /** A memory-only operand (SDM method M: LEA, LSS, MOVNTI ...): mod == 11b is #UD. Set from the operands. */
+  MEM_ONLY: 1 << 10,
 } as const;
 
 /** Immediate kinds, by how many bytes follow the ModRM/SIB/displacement. */
@@ -105,6 +107,7 @@ const MODRM_METHODS = 'CDEGMNPQRSUVWT';
 
 interface Derived {
   modrm: boolean;
+  memOnly: boolean;
   imm: ImmKind;
   byteForm: boolean;
 }
@@ -124,6 +127,7 @@ const BYTE_REGS = new Set(['AL', 'CL', 'DL', 'BL', 'AH', 'CH', 'DH', 'BH']);
 /** What the operands say about decoding (SDM A.2.1 addressing methods, A.2.2 operand types). */
 function derive(operands: string, attrs: number): Derived {
   let modrm = false;
+  let memOnly = false;
   const imms: string[] = [];
   let sized = 0;
   let bytes = 0;
@@ -138,6 +142,7 @@ function derive(operands: string, attrs: number): Derived {
       continue;
     }
     if (MODRM_METHODS.includes(op.method)) modrm = true;
+    if (op.method === 'M') memOnly = true;
     if ('IJAOL'.includes(op.method)) {
       imms.push(op.method + op.type);
       if (op.method !== 'O') continue;
@@ -146,7 +151,7 @@ function derive(operands: string, attrs: number): Derived {
     sized++;
     if (op.type === 'b') bytes++;
   }
-  return { modrm, imm: immKind(imms, attrs), byteForm: sized > 0 && bytes === sized };
+  return { modrm, memOnly, imm: immKind(imms, attrs), byteForm: sized > 0 && bytes === sized };
 }
 
 function immKind(imms: readonly string[], attrs: number): ImmKind {
@@ -194,7 +199,7 @@ export function op<const E extends string>(mnemonic: string, operands: string, e
     mnemonic,
     operands,
     exec,
-    attrs,
+    attrs: attrs | (d.memOnly ? ATTR.MEM_ONLY : 0),
     modrm: d.modrm,
     imm: d.imm,
     byteForm: d.byteForm,
@@ -211,7 +216,7 @@ export function len(mnemonic: string, operands = '', attrs = 0): Row<never> {
     mnemonic,
     operands,
     exec: null,
-    attrs: attrs | ATTR.LENGTH_ONLY,
+    attrs: attrs | ATTR.LENGTH_ONLY | (d.memOnly ? ATTR.MEM_ONLY : 0),
     modrm: d.modrm,
     imm: d.imm,
     byteForm: d.byteForm,

@@ -251,6 +251,13 @@ describe('decode: errors', () => {
     expect(ok('0f0b', 64).op.exec as string).toBe('ud2');
     expect(err('0f04', 64)).toEqual({ reason: 'invalid', length: 2 });
   });
+  test('a memory-only operand (SDM method M) with a register is no instruction', () => {
+    // lea eax, eax / lss eax, eax / movnti eax, eax
+    expect(err('8dc0', 32)).toEqual({ reason: 'invalid', length: 2 });
+    expect(err('0fb2c0', 32)).toEqual({ reason: 'invalid', length: 3 });
+    expect(err('0fc3c0', 64)).toEqual({ reason: 'invalid', length: 3 });
+    expect(ok('8d00', 32).op.exec as string).toBe('leaGvM');
+  });
   test('LOCK is refused on a register destination and on MOV', () => {
     // lock add eax, ebx
     expect(err('f001d8', 32)).toEqual({ reason: 'lock', length: 3 });
