@@ -15,6 +15,7 @@ export type { CodeSize, Insn } from './cpu/insn.ts';
 export { type MmioClass, type MmioClassName, mmioClass } from './cpu/mmio-class.ts';
 export type { ExecKey, OpcodeRow } from './cpu/opcodes/index.ts';
 export type { CpuidResult, Platform } from './cpu/platform.ts';
+export { REGISTER_NAMES } from './cpu/reg-names.ts';
 export { type CaseOutcome, type SingleStepCase, SingleStepRunner } from './cpu/singlestep.ts';
 export { EXCLUDED_FORMS, EXCEPTION_DIFFERENCES, UNDEFINED_FLAGS } from './cpu/singlestep-tables.ts';
 export type { StopReason } from './cpu/stop-reason.ts';
