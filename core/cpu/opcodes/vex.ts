@@ -1,8 +1,9 @@
 /**
  * Rows for VEX (C4/C5), EVEX (62) and XOP (8F) encoded instructions, by map. These carry the decode
- * attributes only (every form has a ModRM byte except VEX 0F 77 VZEROUPPER/VZEROALL; map 0F3A,
- * XOP map 8 and the imm8 opcodes of map 0F carry an imm8; XOP map 0Ah an imm32), following Intel SDM
- * Vol. 2 2.3 / 2.7 and AMD APM Vol. 4 (XOP), as Zydis and XED tabulate them. The disassembler names
+ * attributes only: every form has a ModRM byte except VEX 0F 77 (VZEROUPPER/VZEROALL); map 0F3A,
+ * XOP map 8 and the imm8 opcodes of map 0F carry an imm8; XOP map 0Ah an imm32 (Intel SDM Vol. 2
+ * 2.3.5, 2.7.1 and tables A-3 to A-5; AMD APM Vol. 4 "XOP opcode maps"). The lengths are checked
+ * against GNU objdump on real code (tests/cpu/decoder/objdump-lengths.test.ts). The disassembler names
  * a VEX form after its legacy SSE row with a 'v' in front.
  */
 import { bad, len, type Row } from './row.ts';
