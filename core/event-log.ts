@@ -16,14 +16,8 @@ export type VcpuRunState =
   | 'terminated';
 
 export type SevEvent =
-  | {
-      kind: 'msr-proto';
-      vcpu: number;
-      request: string;
-      requestValue: string;
-      response: string;
-      responseValue: string;
-    }
+  | { kind: 'msr-proto'; vcpu: number; request: string; requestValue: string }
+  | { kind: 'msr-proto-result'; vcpu: number; response: string; responseValue: string }
   | {
       kind: 'vmgexit';
       vcpu: number;

@@ -287,6 +287,7 @@ export class Machine {
     return {
       memory: this.memory.snapshot(),
       cpus: this.vcpus.map((v) => v.cpu.snapshot()),
+      apics: this.vcpus.map((v) => v.apic.snapshot()),
       vcpus: this.vcpus.map((v) => ({
         state: v.state,
         receivedFirstSipi: v.receivedFirstSipi,
@@ -309,6 +310,7 @@ export class Machine {
     this.decodeCache.clear();
     this.vcpus.forEach((v, i) => {
       v.cpu.restore(s.cpus[i]!);
+      v.apic.restore(s.apics[i]!);
       Object.assign(v, s.vcpus[i]!);
     });
     this.hv.apJumpTable = s.hv.apJumpTable;
@@ -320,6 +322,7 @@ export class Machine {
 export interface MachineSnapshot {
   memory: MemorySnapshot;
   cpus: ReturnType<Cpu['snapshot']>[];
+  apics: ReturnType<Vcpu['apic']['snapshot']>[];
   vcpus: Pick<Vcpu, 'state' | 'receivedFirstSipi' | 'holdForm' | 'holdGhcbGpa' | 'initReceived'>[];
   hv: Pick<Hypervisor, 'apJumpTable' | 'terminated'>;
   kernel: Pick<GuestKernel, 'negotiated' | 'hvFeatures' | 'apJumpTable'>;

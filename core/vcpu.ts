@@ -1,4 +1,5 @@
 import type { VcpuRunState } from './event-log.ts';
+import { LocalApic } from './hypervisor/lapic.ts';
 
 /**
  * What the machine needs of an interpreter core. The x86 interpreter (core/cpu) implements it; the
@@ -28,6 +29,8 @@ export class Vcpu<C extends CpuCore = CpuCore> {
   holdGhcbGpa = 0;
   /** KVM mp_state INIT_RECEIVED: an INIT arrived, a SIPI may now start or release the vCPU. */
   initReceived = false;
+  /** The vCPU's local APIC (held by the hypervisor: its MSRs are intercepted). */
+  readonly apic: LocalApic;
 
   constructor(
     readonly index: number,
@@ -36,5 +39,6 @@ export class Vcpu<C extends CpuCore = CpuCore> {
     initial: VcpuRunState,
   ) {
     this.state = initial;
+    this.apic = new LocalApic(apicId, index === 0);
   }
 }

@@ -23,6 +23,7 @@ import { cpuidFor } from './cpuid.ts';
 import type { ExitContext, ExitOutcome, ExitRegs, ExitRow } from './exit-table.ts';
 import { coreExitRows } from './exits/index.ts';
 import type { HostMemory } from './host-memory.ts';
+import { LocalApic } from './lapic.ts';
 import { type MsrProtocolHandler, msrProtocolRows } from './msr-protocol.ts';
 import { checkScratch } from './scratch.ts';
 
@@ -357,22 +358,19 @@ export class Hypervisor {
     );
   }
 
-  /** Intercepted RDMSR: undefined means #GP. */
+  /** Intercepted RDMSR: undefined means #GP. Only the local APIC's MSRs exist here. */
   rdmsr(vcpu: Vcpu, msr: number): bigint | undefined {
-    if (msr === X2APIC_ID_MSR) return BigInt(vcpu.apicId);
-    if (msr === MSR_IA32_APICBASE)
-      return BigInt(XAPIC_BASE) | (1n << 11n) | (1n << 10n) | (vcpu.index === 0 ? 1n << 8n : 0n);
-    return undefined;
+    if (!LocalApic.handles(msr)) return undefined;
+    const r = vcpu.apic.rdmsr(msr);
+    return r.kind === 'value' ? r.value : undefined;
   }
 
-  /** Intercepted WRMSR: false means #GP. */
+  /** Intercepted WRMSR: false means #GP. An ICR write sends the IPI. */
   wrmsr(vcpu: Vcpu, msr: number, value: bigint): boolean {
-    if (msr === X2APIC_ICR_MSR) {
-      this.icrWrite(vcpu, value);
-      return true;
-    }
-    if (msr === X2APIC_EOI_MSR || msr === MSR_IA32_APICBASE) return true;
-    return false;
+    if (!LocalApic.handles(msr)) return false;
+    const r = vcpu.apic.wrmsr(msr, value);
+    if (r.kind === 'icr') this.icrWrite(vcpu, r.value);
+    return r.kind !== 'gp';
   }
 
   // ---- Local APIC and INIT/SIPI ---------------------------------------------------------------------
@@ -507,8 +505,22 @@ export class Hypervisor {
   }
 
   fixed(from: Vcpu, to: Vcpu, vector: number): void {
-    const ok = to.state === 'running' || to.state === 'halted';
-    this.log.append({ kind: 'ipi', from: from.index, to: to.index, type: 'fixed', vector, delivered: ok });
+    const running = to.state === 'running' || to.state === 'halted';
+    const ok = running && to.apic.softwareEnabled;
+    const note = !running
+      ? `cpu${to.index} is ${to.state}`
+      : !ok
+        ? 'the target APIC is software-disabled'
+        : undefined;
+    this.log.append({
+      kind: 'ipi',
+      from: from.index,
+      to: to.index,
+      type: 'fixed',
+      vector,
+      delivered: ok,
+      ...(note ? { note } : {}),
+    });
     if (!ok) return;
     to.cpu.injectInterrupt(vector);
     this.setState(to, 'running', `interrupt ${hex(vector)}`);
