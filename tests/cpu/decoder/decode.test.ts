@@ -244,8 +244,10 @@ describe('decode: errors', () => {
     expect(err(`${'66'.repeat(14)}b83412`, 32)).toEqual({ reason: 'too-long', length: 15 });
   });
   test('exactly 15 bytes decodes', () => {
-    // 10 prefixes + mov dword ptr [eax+eax*1+0x12345678], 0 ... shortened: 11 x 66 + 90 nop... use add
+    // 14 x cs; nop
     expect(ok(`${'2e'.repeat(14)}90`, 32).length).toBe(15);
+    // cs ds cs; mov qword ptr [rsp+0x44332211], 0xffffffff88776655 (3 + REX + C7 ModRM SIB disp32 imm32)
+    expect(ok('2e3e2e48c784241122334455667788', 64).length).toBe(15);
   });
   test('0F 0B is UD2, 0F 04 is no instruction', () => {
     expect(ok('0f0b', 64).op.exec as string).toBe('ud2');
