@@ -23,7 +23,7 @@ describe('local APIC MSRs', () => {
   test('a fixed IPI reaches only a software-enabled APIC', () => {
     const r = protocolRig();
     const ap = r.vcpus[1]!;
-    ap.state = 'halted';
+    r.hv.setState(ap, 'halted', 'HLT');
     r.hv.fixed(r.bsp, ap, 0xf8);
     expect(r.events('ipi').at(-1)).toMatchObject({
       delivered: false,
