@@ -8,6 +8,7 @@
 import { tlbOf, VcFault } from './access.ts';
 import type { CachedBlock, DecodeCache } from './decode-cache.ts';
 import { type DecodeError, decode } from './decoder/index.ts';
+import { binders, type Op } from './exec/bind.ts';
 import { ENDS_BLOCK, type Handler, handlers } from './exec/index.ts';
 import { archMsr } from './exec/system.ts';
 import { CONTRIBUTORY, fault, GuestFault, HAS_ERROR_CODE, VECTOR } from './fault.ts';
@@ -23,7 +24,9 @@ import { lpnOf } from './tlb.ts';
 
 export interface Block extends CachedBlock {
   readonly insns: Insn[];
-  readonly handlers: Handler[];
+  /** One pre-bound operation per instruction (exec/bind.ts). */
+  readonly ops: Op[];
+  readonly lens: number[];
   /** The block that followed this one last time, and its cache key (a one-entry chain). */
   succKey: number;
   succ: Block | null;
@@ -52,6 +55,15 @@ function undefinedOpcode(why: string): Handler {
   return () => {
     throw fault(VECTOR.UD, -1, why);
   };
+}
+
+/** The block operation of an instruction: a specialised closure, or the generic handler bound to it. */
+function opFor(insn: Insn): Op {
+  const key = insn.op.exec;
+  const special = key === null ? undefined : binders[key]?.(insn);
+  if (special) return special;
+  const h = handlerFor(insn);
+  return (c) => h(c, insn);
 }
 
 function handlerFor(insn: Insn): Handler {
@@ -156,44 +168,68 @@ export class Executor extends CpuState {
   /** Deliver one pending event (n = 0) or execute up to n instructions. The one catch site. */
   private slice(n: number): StopReason | null {
     let k = 0;
+    let blk: Block | null = null;
+    let start = 0;
     try {
       if (n === 0) {
         this.deliverEvent();
         return null;
       }
       const t = this.tlb!;
-      if (t.epoch !== this.cache.epoch) {
-        t.flushWrites();
-        t.epoch = this.cache.epoch;
-      }
       const tf = (this.flagsBits & FLAG.TF) !== 0;
-      const blk = this.blockAt();
-      if (blk === null) {
-        this.stepUncached();
-        k = 1;
-      } else {
-        const insns = blk.insns;
-        const hs = blk.handlers;
-        const m = Math.min(n, insns.length);
-        let ip = this.rip;
-        for (; k < m; ) {
-          const insn = insns[k]!;
-          this.insnStart = ip;
-          ip += insn.length;
-          this.rip = ip;
-          hs[k]!(this, insn);
-          k++;
-          if (!blk.valid) break;
+      // Blocks back to back until n instructions ran or something needs the outer loop's attention.
+      let left = n;
+      for (;;) {
+        if (t.epoch !== this.cache.epoch) {
+          t.flushWrites();
+          t.epoch = this.cache.epoch;
+        }
+        start = this.rip;
+        blk = this.blockAt();
+        if (blk === null) {
+          this.stepUncached();
+          k = 1;
+        } else {
+          const ops = blk.ops;
+          const lens = blk.lens;
+          const m = left < ops.length ? left : ops.length;
+          let ip = start;
+          for (; k < m; ) {
+            ip += lens[k]!;
+            this.rip = ip;
+            ops[k]!(this);
+            k++;
+            if (!blk.valid) break;
+          }
+        }
+        this.instructionsRetired += k;
+        left -= k;
+        k = 0;
+        blk = null;
+        if (
+          left <= 0 ||
+          this.halted ||
+          this.exitReason !== null ||
+          this.stopRequest !== null ||
+          this.pendingIrqs !== null ||
+          this.pendingNmi ||
+          (this.flagsBits & FLAG.TF) !== 0
+        ) {
+          break;
         }
       }
-      this.instructionsRetired += k;
-      k = 0;
       // TF: a single-step trap after the instruction (APM 13.1.3.2).
       if (tf && n === 1)
         this.notify(VECTOR.DB, -1, 'exception') && deliver(this, VECTOR.DB, -1, 'exception', this.rip);
       return null;
     } catch (e) {
       this.instructionsRetired += k;
+      // The faulting instruction starts after the k that completed (single steps set insnStart).
+      if (blk !== null) {
+        let at = start;
+        for (let j = 0; j < k; j++) at += blk.lens[j]!;
+        this.insnStart = at;
+      }
       this.lastBlock = null;
       if (e instanceof GuestFault) {
         this.rip = this.insnStart;
@@ -332,7 +368,8 @@ export class Executor extends CpuState {
     const page = this.memory.ramPage(gfn, true);
     if (page === undefined) return null;
     const insns: Insn[] = [];
-    const hs: Handler[] = [];
+    const ops: Op[] = [];
+    const lens: number[] = [];
     const codeSize: CodeSize = this.codeSize;
     let p = off;
     while (insns.length < MAX_BLOCK && p < 4096) {
@@ -343,18 +380,20 @@ export class Executor extends CpuState {
         throw decodeFault(d);
       }
       insns.push(d);
-      hs.push(handlerFor(d));
+      ops.push(opFor(d));
+      lens.push(d.length);
       p += d.length;
       const k = d.op.exec;
       if (k === null || ENDS_BLOCK.has(k) || (d.rep !== 0 && STRING_KEYS.has(k))) break;
     }
-    const blk: Block = { valid: true, insns, handlers: hs, succKey: -1, succ: null };
+    const blk: Block = { valid: true, insns, ops, lens, succKey: -1, succ: null };
     this.cache.put(key, gfn, blk);
     return blk;
   }
 
   /** One instruction whose bytes are not in one RAM page: fetched byte by byte, not cached. */
   private stepUncached(): void {
+    this.insnStart = this.rip;
     const bytes: number[] = [];
     let firstFault: unknown = null;
     for (let k = 0; k < 15; k++) {
@@ -376,7 +415,6 @@ export class Executor extends CpuState {
       if (d.reason === 'truncated' && firstFault !== null) throw firstFault;
       throw decodeFault(d);
     }
-    this.insnStart = this.rip;
     this.rip += d.length;
     handlerFor(d)(this, d);
   }

@@ -32,9 +32,12 @@ export type MemHook = (access: {
 }) => void;
 
 export class CpuState implements FlagState {
-  /** GPR bits 31:0 and 63:32, in ModRM order RAX RCX RDX RBX RSP RBP RSI RDI R8..R15. */
-  readonly r = new Int32Array(16);
-  readonly rh = new Int32Array(16);
+  /**
+   * GPR bits 31:0 and 63:32, in ModRM order RAX RCX RDX RBX RSP RBP RSI RDI R8..R15. Slot 16 is
+   * always zero: pre-bound address arithmetic uses it for an absent base or index register.
+   */
+  readonly r = new Int32Array(17);
+  readonly rh = new Int32Array(17);
   /**
    * Instruction pointer as an offset in CS (IP/EIP), or in 64-bit mode the RIP as a signed number
    * (canonical addresses fit a double exactly). Never a flat "pc": the linear address is CS.base + rip.

@@ -18,10 +18,10 @@ function setFlags(c: CpuState, mask: number, value: number): void {
 }
 
 /** One shift/rotate of `a` (size 1, 2 or 4 bytes) by a masked, non-zero count. */
-function shift32(c: CpuState, op: number, a: number, n: number, size: number): number {
+export function shift32(c: CpuState, op: number, a: number, n: number, size: number): number {
   const w = size * 8;
   const mask = SIZE_MASK[size]!;
-  const msb = (v: number) => (v >>> (w - 1)) & 1;
+  const top = w - 1;
   let r: number;
   let cf: number;
   let of: number;
@@ -30,14 +30,14 @@ function shift32(c: CpuState, op: number, a: number, n: number, size: number): n
       const k = n % w;
       r = k === 0 ? a : (((a << k) | (a >>> (w - k))) & mask) >>> 0;
       cf = r & 1;
-      of = msb(r) ^ cf;
+      of = ((r >>> top) & 1) ^ cf;
       setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
       return r;
     }
     case SHIFT.ror: {
       const k = n % w;
       r = k === 0 ? a : (((a >>> k) | (a << (w - k))) & mask) >>> 0;
-      cf = msb(r);
+      cf = ((r >>> top) & 1);
       of = cf ^ ((r >>> (w - 2)) & 1);
       setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
       return r;
@@ -47,11 +47,11 @@ function shift32(c: CpuState, op: number, a: number, n: number, size: number): n
       cf = carryFlag(c) ? 1 : 0;
       r = a;
       for (let j = 0; j < k; j++) {
-        const out = msb(r);
+        const out = ((r >>> top) & 1);
         r = (((r << 1) | cf) & mask) >>> 0;
         cf = out;
       }
-      of = msb(r) ^ cf;
+      of = ((r >>> top) & 1) ^ cf;
       setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
       return r;
     }
@@ -65,7 +65,7 @@ function shift32(c: CpuState, op: number, a: number, n: number, size: number): n
         r = (r & mask) >>> 0;
         cf = out;
       }
-      of = msb(r) ^ ((r >>> (w - 2)) & 1);
+      of = ((r >>> top) & 1) ^ ((r >>> (w - 2)) & 1);
       setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
       return r;
     }
@@ -73,12 +73,12 @@ function shift32(c: CpuState, op: number, a: number, n: number, size: number): n
     case SHIFT.sal:
       r = n >= 32 ? 0 : ((a << n) & mask) >>> 0;
       cf = n > w ? 0 : (a >>> (w - n)) & 1;
-      of = msb(r) ^ cf;
+      of = ((r >>> top) & 1) ^ cf;
       break;
     case SHIFT.shr:
       r = n >= 32 ? 0 : a >>> n;
       cf = (a >>> (n - 1)) & 1;
-      of = msb(a);
+      of = ((a >>> top) & 1);
       break;
     default: {
       const sa = (a << (32 - w)) >> (32 - w);

@@ -114,7 +114,7 @@ function run(c: CpuState, i: Insn, size: number, el: Element, compares: boolean)
     if (compares && zeroFlag(c) !== (i.rep === 0xf3)) return;
   }
   // Not done: run this instruction again (it is restartable by construction).
-  if (idx(c, CX, a) !== 0) c.rip = c.insnStart;
+  if (idx(c, CX, a) !== 0) c.rip -= i.length;
 }
 
 export const stringHandlers = {
