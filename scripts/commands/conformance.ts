@@ -76,7 +76,8 @@ export const conformanceCommand: Command = {
   usage,
   run(argv) {
     const [suite, ...files] = argv;
-    if (suite !== 'singlestep') throw new UsageError(`unknown suite '${suite ?? ''}'; the one suite is 'singlestep'`);
+    if (suite !== 'singlestep')
+      throw new UsageError(`unknown suite '${suite ?? ''}'; the one suite is 'singlestep'`);
     if (files.length === 0) throw new UsageError('give the gzipped JSON-lines files to run');
     const s = runSingleStepFiles(files);
     for (const f of s.files) {
@@ -88,7 +89,9 @@ export const conformanceCommand: Command = {
       for (const [reason, n] of s.exclusions) console.log(`  ${n} x ${reason}`);
     }
     const total = s.passed + s.failed;
-    console.log(`pass rate ${total === 0 ? 0 : ((100 * s.passed) / total).toFixed(2)}% of ${total} compared cases`);
+    console.log(
+      `pass rate ${total === 0 ? 0 : ((100 * s.passed) / total).toFixed(2)}% of ${total} compared cases`,
+    );
     console.log(`${s.passed} passed, ${s.failed} failed`);
     return s.failed === 0 ? 0 : 1;
   },

@@ -73,14 +73,20 @@ export function runExec(o: ExecOptions): ExecResult {
   const stop = cpu.run({ maxInstructions: o.maxInstructions });
   const seconds = (performance.now() - t0) / 1000;
   const instructions = cpu.instructionsRetired;
-  const exit: ExecExit = stop.kind === 'stop-requested' && status !== undefined ? { kind: 'debug-exit', status } : stop;
+  const exit: ExecExit =
+    stop.kind === 'stop-requested' && status !== undefined ? { kind: 'debug-exit', status } : stop;
   return { exit, instructions, seconds, mips: seconds > 0 ? instructions / seconds / 1e6 : 0 };
 }
 
 function number(flag: string, text: string | undefined): number {
   if (text === undefined) throw new UsageError(`${flag} needs a value`);
-  const n = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${flag} takes a decimal or 0x-hex number, not '${text}'`);
+  const n = /^0x[0-9a-f]+$/i.test(text)
+    ? Number.parseInt(text, 16)
+    : /^\d+$/.test(text)
+      ? Number(text)
+      : Number.NaN;
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(`${flag} takes a decimal or 0x-hex number, not '${text}'`);
   return n;
 }
 
@@ -137,7 +143,8 @@ export function parseExecArgs(argv: readonly string[]): ExecOptions & { json: bo
   if (mode !== 'real') throw new UsageError(`--mode ${mode ?? '(missing)'}: the one mode is 'real'`);
   if (o.loads.length === 0) throw new UsageError('give at least one --load ADDR=FILE');
   if (o.entry.cs < 0) throw new UsageError('give --entry SEG:OFF');
-  if (o.memoryBytes % 4096 !== 0 || o.memoryBytes <= 0) throw new UsageError('--memory must be a multiple of 4096');
+  if (o.memoryBytes % 4096 !== 0 || o.memoryBytes <= 0)
+    throw new UsageError('--memory must be a multiple of 4096');
   for (const l of o.loads) {
     if (l.gpa + l.bytes.length > o.memoryBytes) {
       throw new UsageError(`--load at 0x${l.gpa.toString(16)} does not fit in ${o.memoryBytes} bytes of RAM`);
@@ -156,7 +163,12 @@ export const execCommand: Command = {
     const o = parseExecArgs(argv);
     const r = runExec(o);
     if (o.json) {
-      console.log(JSON.stringify({ exit: r.exit, instructions: r.instructions, seconds: r.seconds, mips: r.mips }, bigHex));
+      console.log(
+        JSON.stringify(
+          { exit: r.exit, instructions: r.instructions, seconds: r.seconds, mips: r.mips },
+          bigHex,
+        ),
+      );
     } else {
       console.log(`exit: ${JSON.stringify(r.exit, bigHex)}`);
       console.log(`${r.instructions} instructions in ${r.seconds.toFixed(3)} s (${r.mips.toFixed(1)} MIPS)`);

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'bun:test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXCEPTION_DIFFERENCES, EXCLUDED_FORMS, SingleStepRunner } from '../../core/index.ts';
 import { EXCLUDED_LOCK, EXCLUDED_UNDEFINED_ENCODING } from '../../core/cpu/singlestep-tables.ts';
+import { EXCEPTION_DIFFERENCES, EXCLUDED_FORMS, SingleStepRunner } from '../../core/index.ts';
 import { runSingleStepFiles } from '../../scripts/commands/conformance.ts';
 
 const DIR = join(import.meta.dir, '../../../shared/testdata/singlestep-80286');
@@ -43,7 +43,22 @@ describe('SingleStepTests 80286 real-mode sample', () => {
       bytes: [0xd8, 0xc1, 0xf4],
       hash: '',
       initial: {
-        regs: { ax: 0, bx: 0, cx: 0, dx: 0, cs: 0, ss: 0, ds: 0, es: 0, sp: 0, bp: 0, si: 0, di: 0, ip: 0, flags: 2 },
+        regs: {
+          ax: 0,
+          bx: 0,
+          cx: 0,
+          dx: 0,
+          cs: 0,
+          ss: 0,
+          ds: 0,
+          es: 0,
+          sp: 0,
+          bp: 0,
+          si: 0,
+          di: 0,
+          ip: 0,
+          flags: 2,
+        },
         ram: [],
       },
       final: { regs: {}, ram: [] },
@@ -60,7 +75,22 @@ describe('SingleStepTests 80286 real-mode sample', () => {
       bytes: [0x40, 0xf4],
       hash: '',
       initial: {
-        regs: { ax: 1, bx: 0, cx: 0, dx: 0, cs: 0x100, ss: 0, ds: 0, es: 0, sp: 0x100, bp: 0, si: 0, di: 0, ip: 0, flags: 2 },
+        regs: {
+          ax: 1,
+          bx: 0,
+          cx: 0,
+          dx: 0,
+          cs: 0x100,
+          ss: 0,
+          ds: 0,
+          es: 0,
+          sp: 0x100,
+          bp: 0,
+          si: 0,
+          di: 0,
+          ip: 0,
+          flags: 2,
+        },
         ram: [
           [0x1000, 0x40],
           [0x1001, 0xf4],
