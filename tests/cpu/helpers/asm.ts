@@ -93,3 +93,23 @@ export function loadReal(r: Rig, a: Assembled, base: number): void {
 }
 
 export const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+
+/** 32-bit flat protected mode (no paging), as firmware leaves a CPU before long mode. */
+export function flat32(r: Rig, entry: number): void {
+  const c = r.cpu;
+  c.setReg('cr0', 0x11n);
+  c.setSegment('cs', { selector: 0x08, base: 0n, limit: 0xffffffff, attributes: 0xc9b });
+  for (const s of ['ds', 'es', 'ss', 'fs', 'gs']) {
+    c.setSegment(s, { selector: 0x10, base: 0n, limit: 0xffffffff, attributes: 0xc93 });
+  }
+  c.setReg('eip', BigInt(entry));
+  c.setReg('esp', 0x7000n);
+}
+
+/** Assemble 32-bit code at `base`, load it and enter it in flat 32-bit protected mode. */
+export function run32(r: Rig, body: string, base = 0x1000): Assembled {
+  const a = assemble(`\t.code32\n\t.globl _start\n_start:\n${body}\n`, base);
+  r.memory.write(base, a.bytes);
+  flat32(r, base);
+  return a;
+}
