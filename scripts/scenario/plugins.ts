@@ -1,0 +1,76 @@
+/**
+ * The `plugins:` section: each entry is a built-in plugin by name (plugins/index.ts) or a path to a
+ * plugin module relative to the scenario (`./my-plugin.ts`, default export or export `plugin`),
+ * with its options.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Plugin } from '../../core/index.ts';
+import { builtinPlugins } from '../../plugins/index.ts';
+import { arr, byType, describe, isMapping, obj, type Schema, str } from './schema/dsl.ts';
+import { describeValue, didYouMean, listOf, SchemaError } from './schema/path.ts';
+
+export interface PluginUse {
+  name: string;
+  options: Record<string, unknown>;
+}
+
+const options: Schema<Record<string, unknown>> = {
+  expected: 'a mapping of plugin options',
+  json: () => ({ type: 'object' }),
+  parse: (v, path) => {
+    if (v === null || v === undefined) return {};
+    if (!isMapping(v))
+      throw new SchemaError(path, `got ${describeValue(v)}; expected a mapping of plugin options`);
+    return v;
+  },
+};
+
+const entry = byType<PluginUse>({
+  string: { ...str('a plugin name'), parse: (v, p, c) => ({ name: str().parse(v, p, c), options: {} }) },
+  mapping: obj({ required: { name: str('a plugin name') }, optional: { options } }) as Schema<PluginUse>,
+});
+
+export const pluginsSection = describe(
+  arr(entry),
+  `Plugins to load, by built-in name (${Object.keys(builtinPlugins).join(', ') || 'none yet'}) or a module path, with options.`,
+);
+
+const isPath = (name: string) => /^\.\.?\//.test(name) || /\.(ts|js|mjs)$/.test(name);
+
+export type PluginResolution =
+  | { ok: true; plugin: Plugin<Record<string, unknown>>; source: string }
+  | { ok: false; message: string };
+
+export async function resolvePlugin(name: string, baseDir: string): Promise<PluginResolution> {
+  const builtin = builtinPlugins[name];
+  if (builtin) return { ok: true, plugin: builtin, source: `built-in ${name}` };
+  if (!isPath(name)) {
+    const names = Object.keys(builtinPlugins);
+    return {
+      ok: false,
+      message: `unknown plugin '${name}'${didYouMean(name, names)}; expected a built-in plugin (${names.length ? listOf(names) : 'none yet'}) or a module path such as ./my-plugin.ts`,
+    };
+  }
+  const file = resolve(baseDir, name);
+  if (!existsSync(file))
+    return { ok: false, message: `plugin module '${name}' does not exist (looked for ${file})` };
+  try {
+    const mod = (await import(file)) as {
+      default?: Plugin<Record<string, unknown>>;
+      plugin?: Plugin<Record<string, unknown>>;
+    };
+    const plugin = mod.default ?? mod.plugin;
+    if (!plugin)
+      return {
+        ok: false,
+        message: `plugin module '${name}' exports no plugin; expected \`export default definePlugin({...})\``,
+      };
+    return { ok: true, plugin, source: file };
+  } catch (e) {
+    return {
+      ok: false,
+      message: `plugin module '${name}' failed to load: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
+}
