@@ -11,7 +11,7 @@ export {
 export { DecodeCache } from './cpu/decode-cache.ts';
 export { type DecodeError, decode } from './cpu/decoder/index.ts';
 export { disasm } from './cpu/disasm.ts';
-export type { CodeSize, Insn } from './cpu/insn.ts';
+export { type CodeSize, type Insn, SEG, type SegIndex } from './cpu/insn.ts';
 export { type MmioClass, type MmioClassName, mmioClass } from './cpu/mmio-class.ts';
 export type { ExecKey, OpcodeRow } from './cpu/opcodes/index.ts';
 export type { CpuidResult, Platform } from './cpu/platform.ts';
@@ -49,9 +49,15 @@ export {
 export type { ExitContext, ExitOutcome, ExitRegs, ExitRow } from './hypervisor/exit-table.ts';
 export { Hypervisor, type Termination } from './hypervisor/hypervisor.ts';
 export type { MsrProtocolContext, MsrProtocolHandler } from './hypervisor/msr-protocol.ts';
+export { XAPIC_PAGE, XAPIC_REG, XapicMmio } from './hypervisor/xapic-mmio.ts';
 export { Machine, type MachineSnapshot, type MachineStop, type RunOptions } from './machine.ts';
 export { MAX_VCPUS, type MachineConfig, machineConfig, type ReservedRegion } from './machine-config.ts';
 export * from './memory/index.ts';
+export {
+  defaultPlatformDevices,
+  type PlatformDevices,
+  type PlatformDevicesConfig,
+} from './platform-devices.ts';
 export {
   CommandError,
   definePlugin,

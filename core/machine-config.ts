@@ -1,4 +1,5 @@
 import { defaultHypervisorConfig, type HypervisorConfig } from './hypervisor/config.ts';
+import { defaultPlatformDevices, type PlatformDevicesConfig } from './platform-devices.ts';
 
 export interface ReservedRegion {
   base: number;
@@ -23,15 +24,18 @@ export interface MachineConfig {
   };
   /** Base of the per-CPU GHCB pages (one 4 KiB page per vCPU, mapped shared). */
   ghcbBase: number;
+  /** The platform devices the machine attaches (default: COM1, VGA text, xAPIC; no register file). */
+  devices: PlatformDevicesConfig;
 }
 
 export const MAX_VCPUS = 4096;
 
 /** The default machine: 4 vCPUs, 256 MiB, SEV-ES, a 1..2 hypervisor, a jump table below 4 GiB. */
 export function machineConfig(
-  partial: Partial<Omit<MachineConfig, 'hypervisor' | 'firmware'>> & {
+  partial: Partial<Omit<MachineConfig, 'hypervisor' | 'firmware' | 'devices'>> & {
     hypervisor?: Partial<HypervisorConfig>;
     firmware?: Partial<MachineConfig['firmware']>;
+    devices?: Partial<PlatformDevicesConfig>;
   } = {},
 ): MachineConfig {
   const sev = partial.sev ?? 'es';
@@ -53,5 +57,6 @@ export function machineConfig(
       reserved: partial.firmware?.reserved ?? [],
     },
     ghcbBase: partial.ghcbBase ?? 0x100_0000,
+    devices: { ...defaultPlatformDevices(), ...partial.devices },
   };
 }

@@ -14,6 +14,7 @@ import { hostMemory } from './hypervisor/host-memory.ts';
 import { Hypervisor } from './hypervisor/hypervisor.ts';
 import { MAX_VCPUS, type MachineConfig } from './machine-config.ts';
 import { GuestMemory, type MemorySnapshot } from './memory/guest-memory.ts';
+import { attachPlatformDevices, type PlatformDevices } from './platform-devices.ts';
 import { PluginHost } from './plugin-host.ts';
 import { SVM_VMGEXIT, SVM_VMGEXIT_SET_AP_JUMP_TABLE } from './sev/exit-codes.ts';
 import { Ghcb } from './sev/ghcb.ts';
@@ -39,6 +40,9 @@ export interface RunOptions {
   only?: readonly number[];
 }
 
+/** Segment register names by number (SEG order). */
+const SEGMENT_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'] as const;
+
 /** Instructions a vCPU runs before the next one gets its turn. Deterministic round robin. */
 const SLICE = 2000;
 
@@ -56,7 +60,11 @@ export class Machine {
   readonly kernel: GuestKernel;
   readonly plugins: PluginHost;
   readonly decodeCache = new DecodeCache();
+  /** COM1, VGA text, xAPIC and the register file, as `config.devices` asks. */
+  readonly devices: PlatformDevices;
   private retiredBefore = 0;
+  /** The vCPU whose exit or MMIO access the hypervisor is serving (KVM kvm_get_running_vcpu). */
+  private accessing: Vcpu<Cpu> | null = null;
 
   constructor(readonly config: MachineConfig) {
     validateConfig(config);
@@ -91,7 +99,7 @@ export class Machine {
     this.kernel = new GuestKernel({
       memory: this.memory,
       log: this.log,
-      vmgexit: (v) => this.hv.vmgexit(v),
+      vmgexit: (v) => this.vmgexit(v as Vcpu<Cpu>),
       ghcbGpa: (v) => config.ghcbBase + v.index * 4096,
       regs: (v) => this.vcRegs(v as Vcpu<Cpu>),
       decodeAtRip: (v) => this.decodeAtRip(v as Vcpu<Cpu>),
@@ -105,6 +113,13 @@ export class Machine {
         4096,
         'firmware: AP jump table',
       );
+    this.devices = attachPlatformDevices(config.devices, {
+      memory: this.memory,
+      ports: this.ports,
+      log: this.log,
+      current: () => this.accessing,
+      icrWrite: (from, icr) => this.hv.icrWrite(from, icr),
+    });
   }
 
   /** Instructions retired by all vCPUs. */
@@ -172,12 +187,15 @@ export class Machine {
         this.hv.setState(v, 'halted', 'HLT');
         return null;
       case 'vmgexit':
-        this.hv.vmgexit(v);
+        this.vmgexit(v);
         return null;
       case 'vc': {
         const res = this.kernel.handleVc(v, r.exitCode);
-        if (res.result === 'ES_EXCEPTION')
+        if (res.result === 'ES_EXCEPTION') {
           v.cpu.raiseException(res.fault.vector, res.fault.errorCode ?? undefined);
+          // vc_forward_exception: write_cr2 for a #PF; delivery has pushed the frame, CR2 is still unread.
+          if (res.fault.cr2 !== undefined) v.cpu.setReg('cr2', res.fault.cr2);
+        }
         return null;
       }
       case 'shutdown':
@@ -220,7 +238,7 @@ export class Machine {
     if (req.shared) g.bytes.set(req.shared.subarray(0, GHCB_SHARED_BUFFER.size), GHCB_SHARED_BUFFER.offset);
     this.memory.write(gpa, g.bytes);
     v.cpu.ghcbMsr = BigInt(gpa);
-    this.hv.vmgexit(v);
+    this.vmgexit(v);
     return new Ghcb(this.memory.read(gpa, GHCB_PAGE_SIZE));
   }
 
@@ -248,17 +266,25 @@ export class Machine {
       ioIn: (port, size) => this.hv.ioIn(port, size),
       ioOut: (port, size, value) => this.hv.ioOut(port, size, value),
       mmioRead: (gpa, size) => {
+        this.accessing = vcpu();
         const b = this.memory.read(gpa, size);
         let v = 0n;
         for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
         return v;
       },
       mmioWrite: (gpa, size, value) => {
+        this.accessing = vcpu();
         const b = new Uint8Array(size);
         for (let i = 0; i < size; i++) b[i] = Number((value >> BigInt(i * 8)) & 0xffn);
         this.memory.write(gpa, b);
       },
     };
+  }
+
+  /** VMGEXIT of `v`: the hypervisor serves this vCPU until the next exit or access. */
+  private vmgexit(v: Vcpu<Cpu>): void {
+    this.accessing = v;
+    this.hv.vmgexit(v);
   }
 
   private decodeAtRip(v: Vcpu<Cpu>): Insn | DecodeError {
@@ -272,7 +298,23 @@ export class Machine {
       set: (name, value) => v.cpu.setReg(name, value),
       readVirt: (seg, offset, length) => v.cpu.readVirtual(seg, offset, length) as Uint8Array | FaultInfo,
       writeVirt: (seg, offset, bytes) => v.cpu.writeVirtual(seg, offset, bytes) as FaultInfo | null,
+      segment: (seg) => {
+        const s = v.cpu.getSegment(SEGMENT_NAMES[seg] ?? 'ds');
+        return { base: s.base, limit: s.limit };
+      },
+      cpl: () => v.cpu.cpl,
+      translate: (linear, access) => {
+        const r = v.cpu.translate(linear, access);
+        if ('fault' in r) return { vector: r.fault.vector, errorCode: r.fault.errorCode, cr2: linear };
+        // The walk strips the C-bit and the model keeps it per page, so the page's state answers what
+        // the kernel reads from _PAGE_ENC of the PTE. MMIO and holes are shared.
+        return { gpa: r.gpa, encrypted: this.memory.mmioAt(r.gpa) === undefined && this.isPrivateRam(r.gpa) };
+      },
     };
+  }
+
+  private isPrivateRam(gpa: number): boolean {
+    return gpa < this.memory.size && this.memory.isEncrypted(gpa);
   }
 
   private pluginFailed(where: string, e: unknown): void {

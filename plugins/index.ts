@@ -1,8 +1,11 @@
 import type { Plugin } from '../core/index.ts';
+import { mmioPlugin } from './mmio/index.ts';
 
 /**
  * The plugins that ship with sevlab, by the name a scenario's `plugins:` list or `--plugin` uses.
  * Each lives in its own folder under plugins/.
  */
 // biome-ignore lint/suspicious/noExplicitAny: each plugin has its own options type
-export const builtinPlugins: Readonly<Record<string, Plugin<any>>> = {};
+export const builtinPlugins: Readonly<Record<string, Plugin<any>>> = {
+  mmio: mmioPlugin,
+};

@@ -19,6 +19,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dir, '..');
 const JUMP_TABLE = 'plugins/jump-table';
 const KERNELS = 'plugins/kexec/kernels';
+const MMIO = 'plugins/mmio';
 
 interface AsmObject {
   /** Source, relative to the repository root; assembled in its own folder. */
@@ -76,6 +77,16 @@ export const TARGETS: readonly Target[] = [
     output: 'elf',
     symbolsConst: 'KERNEL_B_SYMBOLS',
     symbolsDoc: 'Symbols of test kernel B (kernel_b.S + sev_ap_park.S): guest physical addresses.',
+  },
+  {
+    name: 'decompressor',
+    outDir: MMIO,
+    objects: [{ src: `${MMIO}/asm/decompressor.S`, flags: ['--64'] }],
+    script: `${MMIO}/asm/decompressor.lds`,
+    emulation: 'elf_x86_64',
+    output: 'elf',
+    symbolsConst: 'DECOMPRESSOR_SYMBOLS',
+    symbolsDoc: 'Symbols of the decompressor image (asm/decompressor.S): guest physical addresses.',
   },
 ];
 

@@ -10,6 +10,8 @@ import type { Vcpu } from '../vcpu.ts';
 export interface FaultInfo {
   vector: number;
   errorCode: number | null;
+  /** #PF: the faulting linear address, written to CR2 before the fault is raised (ctxt->fi.cr2). */
+  cr2?: bigint;
 }
 
 export type HvCallResult =

@@ -10,6 +10,15 @@ export interface VcRegs {
   /** Reads guest-virtual memory through the vCPU's segments and page tables; a fault comes back as a value. */
   readVirt(seg: number, offset: bigint, length: number): Uint8Array | FaultInfo;
   writeVirt(seg: number, offset: bigint, bytes: Uint8Array): FaultInfo | null;
+  /** Hidden part of segment register `seg` (0..5, ES CS SS DS FS GS): insn_get_seg_base, get_seg_limit. */
+  segment(seg: number): { base: bigint; limit: number };
+  /** Current privilege level; user_mode(regs) is CPL 3. */
+  cpl(): number;
+  /**
+   * The guest page walk for a linear address (vc_slow_virt_to_phys): the GPA and whether the page is
+   * private, or the #PF to raise (with cr2 set).
+   */
+  translate(linear: bigint, access: 'read' | 'write'): { gpa: number; encrypted: boolean } | FaultInfo;
 }
 
 export interface VcContext {
