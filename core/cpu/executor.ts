@@ -192,7 +192,7 @@ export class Executor extends CpuState {
         } else {
           const ops = blk.ops;
           const lens = blk.lens;
-          const m = left < ops.length ? left : ops.length;
+          const m = Math.min(left, ops.length);
           let ip = start;
           for (; k < m; ) {
             ip += lens[k]!;

@@ -37,7 +37,7 @@ export function shift32(c: CpuState, op: number, a: number, n: number, size: num
     case SHIFT.ror: {
       const k = n % w;
       r = k === 0 ? a : (((a >>> k) | (a << (w - k))) & mask) >>> 0;
-      cf = ((r >>> top) & 1);
+      cf = (r >>> top) & 1;
       of = cf ^ ((r >>> (w - 2)) & 1);
       setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
       return r;
@@ -47,7 +47,7 @@ export function shift32(c: CpuState, op: number, a: number, n: number, size: num
       cf = carryFlag(c) ? 1 : 0;
       r = a;
       for (let j = 0; j < k; j++) {
-        const out = ((r >>> top) & 1);
+        const out = (r >>> top) & 1;
         r = (((r << 1) | cf) & mask) >>> 0;
         cf = out;
       }
@@ -78,7 +78,7 @@ export function shift32(c: CpuState, op: number, a: number, n: number, size: num
     case SHIFT.shr:
       r = n >= 32 ? 0 : a >>> n;
       cf = (a >>> (n - 1)) & 1;
-      of = ((a >>> top) & 1);
+      of = (a >>> top) & 1;
       break;
     default: {
       const sa = (a << (32 - w)) >> (32 - w);

@@ -1,0 +1,207 @@
+import { describe, expect, test } from 'bun:test';
+import { assemble, loadReal, rig, run32 } from './helpers/asm.ts';
+
+/** Flat 32-bit GDT and an IDT whose gates are listed as `vector: handler` pairs. */
+function tables(gates: [number, string, number?][]): string {
+  const rows = gates
+    .map(([v, h, type]) => ` .org idt + ${v * 8}\n .word ${h}, 0x08, ${type ?? 0x8e00}, 0`)
+    .join('\n');
+  return `
+ .balign 8
+gdt:
+ .quad 0, 0x00cf9a000000ffff, 0x00cf92000000ffff
+gdt_end:
+gdtr:
+ .word gdt_end - gdt - 1
+ .long gdt
+ .balign 8
+idt:
+${rows}
+ .org idt + 256 * 8
+idt_end:
+idtr:
+ .word idt_end - idt - 1
+ .long idt`;
+}
+
+describe('real mode', () => {
+  test('#DE goes through the IVT: FLAGS, CS, IP of the DIV pushed; IF and TF cleared', () => {
+    const r = rig();
+    const a = assemble(
+      `	.code16
+	.globl _start
+_start:
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movw	$0x7000, %sp
+	movw	$de_handler, 0
+	movw	$0, 2
+	sti
+	xorb	%bl, %bl
+at:
+	divb	%bl
+	hlt
+de_handler:
+	movw	$0xdead, %cx
+	hlt`,
+      0x8000,
+    );
+    loadReal(r, a, 0x8000);
+    expect(r.cpu.run({ maxInstructions: 50 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('cx')).toBe(0xdeadn);
+    expect(r.cpu.getReg('sp')).toBe(0x7000n - 6n);
+    expect(r.memory.read16(0x7000 - 6)).toBe(a.sym.at!);
+    expect(r.memory.read16(0x7000 - 4)).toBe(0);
+    expect(r.memory.read16(0x7000 - 2) & 0x200).toBe(0x200);
+    expect(r.cpu.getReg('flags') & 0x300n).toBe(0n);
+  });
+
+  test('INT n is a trap: the pushed IP is the next instruction; IRET comes back', () => {
+    const r = rig();
+    const a = assemble(
+      `	.code16
+	.globl _start
+_start:
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movw	$0x7000, %sp
+	movw	$handler, 0x80 * 4
+	movw	$0, 0x80 * 4 + 2
+	int	$0x80
+back:
+	hlt
+handler:
+	movw	$0x77, %dx
+	iret`,
+      0x8000,
+    );
+    loadReal(r, a, 0x8000);
+    expect(r.cpu.run({ maxInstructions: 50 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('dx')).toBe(0x77n);
+    expect(r.cpu.getReg('ip')).toBe(BigInt(a.sym.back! + 1));
+    expect(r.cpu.getReg('sp')).toBe(0x7000n);
+  });
+});
+
+describe('protected mode', () => {
+  test('#GP pushes an error code through a 32-bit interrupt gate', () => {
+    const r = rig();
+    const a = run32(
+      r,
+      ` lgdtl gdtr
+ lidtl idtr
+ movl $0x7000, %esp
+ movw $0x18, %ax
+at:
+ movw %ax, %ds
+ hlt
+gp_handler:
+ popl %ebx
+ hlt
+${tables([[13, 'gp_handler']])}`,
+    );
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    // Selector 0x18 is past the GDT limit: #GP(0x18).
+    expect(r.cpu.getReg('ebx')).toBe(0x18n);
+    expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.at!);
+    expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.gp_handler! + 2));
+  });
+
+  test('a fault with no usable IDT escalates to #DF and then to a triple fault: shutdown', () => {
+    const r = rig();
+    run32(r, ' lidtl idtr\n ud2\nidtr:\n .word 0\n .long 0');
+    const stop = r.cpu.run({ maxInstructions: 20 });
+    expect(stop.kind).toBe('shutdown');
+    // A dead CPU stays dead until INIT.
+    expect(r.cpu.run({ maxInstructions: 20 }).kind).toBe('shutdown');
+    r.cpu.reset();
+    expect(r.cpu.mode()).toBe('real');
+  });
+
+  test('an injected interrupt waits for IF=1 and the STI shadow', () => {
+    const r = rig();
+    const a = run32(
+      r,
+      ` lgdtl gdtr
+ lidtl idtr
+ movl $0x7000, %esp
+ cli
+pending:
+ nop
+ sti
+after_sti:
+ nop
+after_nop:
+ hlt
+irq_handler:
+ movl $0x4242, %esi
+ hlt
+${tables([[0x40, 'irq_handler']])}`,
+    );
+    r.cpu.run({ maxInstructions: 20, until: { ip: a.sym.pending! } });
+    r.cpu.injectInterrupt(0x40);
+    const seen: number[] = [];
+    r.cpu.addInterruptHook((e) => seen.push(e.vector));
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('esi')).toBe(0x4242n);
+    expect(seen).toEqual([0x40]);
+    // Delivered after the instruction that follows STI: the pushed EIP is the one after the NOP.
+    expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.after_nop!);
+  });
+
+  test('an interrupt wakes HLT (IF=1); IRET returns after the HLT', () => {
+    const r = rig();
+    const a = run32(
+      r,
+      ` lgdtl gdtr
+ lidtl idtr
+ movl $0x7000, %esp
+ sti
+ hlt
+woken:
+ movl $1, %edi
+ hlt
+irq_handler:
+ incl %esi
+ iretl
+${tables([[0x41, 'irq_handler']])}`,
+    );
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.woken!));
+    // Halted with nothing pending: run() returns at once.
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    r.cpu.injectInterrupt(0x41);
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('esi')).toBe(1n);
+    expect(r.cpu.getReg('edi')).toBe(1n);
+  });
+
+  test('an NMI is delivered with IF=0 and blocks further NMIs until IRET', () => {
+    const r = rig();
+    run32(
+      r,
+      ` lgdtl gdtr
+ lidtl idtr
+ movl $0x7000, %esp
+ cli
+spin:
+ incl %edi
+ cmpl $100, %edi
+ jne spin
+ hlt
+nmi_handler:
+ incl %esi
+ iretl
+${tables([[2, 'nmi_handler']])}`,
+    );
+    r.cpu.run({ maxInstructions: 6 });
+    r.cpu.injectNmi();
+    r.cpu.run({ maxInstructions: 3 });
+    r.cpu.injectNmi();
+    expect(r.cpu.run({ maxInstructions: 1000 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('esi')).toBe(2n);
+    expect(r.cpu.getReg('edi')).toBe(100n);
+  });
+});
