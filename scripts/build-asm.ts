@@ -19,6 +19,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dir, '..');
 const JUMP_TABLE = 'plugins/jump-table';
 const KERNELS = 'plugins/kexec/kernels';
+const FIRMWARE = 'plugins/kexec/firmware';
 const MMIO = 'plugins/mmio';
 
 interface AsmObject {
@@ -77,6 +78,16 @@ export const TARGETS: readonly Target[] = [
     output: 'elf',
     symbolsConst: 'KERNEL_B_SYMBOLS',
     symbolsDoc: 'Symbols of test kernel B (kernel_b.S + sev_ap_park.S): guest physical addresses.',
+  },
+  {
+    name: 'ovmf_ap_stub',
+    outDir: FIRMWARE,
+    objects: [{ src: `${FIRMWARE}/ovmf_ap_stub.S`, flags: ['--32'] }],
+    script: `${FIRMWARE}/ovmf_ap_stub.lds`,
+    emulation: 'elf_i386',
+    output: 'bin',
+    symbolsConst: 'OVMF_AP_STUB_SYMBOLS',
+    symbolsDoc: "Symbols of firmware/ovmf_ap_stub.S: guest physical addresses in firmware's AP loop page.",
   },
   {
     name: 'decompressor',

@@ -15,18 +15,20 @@ export const BOOT_INFO = {
   signature: 0x18,
   /** u32 out: last report word (also OUT to REPORT_PORT). */
   result: 0x1c,
-  /** u32 in: polled by the BSP after bring-up. */
+  /** u32 in: polled by the BSP after bring-up; the kernel writes CMD_NONE back when done. */
   command: 0x20,
+  /** u32 in: the CPU number of cpuDown / cpuUp. */
+  arg: 0x24,
   /** u64 in: entry of the next image, polled by the BSP after CMD_KEXEC stopped the APs. */
   kexecEntry: 0x28,
   size: 0x30,
 } as const;
 
 export const BOOT_INFO_FLAGS = { sevEs: 0x1 } as const;
-export const BOOT_COMMAND = { none: 0, kexec: 1 } as const;
+export const BOOT_COMMAND = { none: 0, kexec: 1, cpuDown: 2, cpuUp: 3 } as const;
 /** 32-bit OUT port of the report: the POST diagnostic port (not isa-debug-exit, which ends the run). */
 export const REPORT_PORT = 0x80;
-export const REPORT_EVENT = { smpBooted: 1, cpusStopped: 2 } as const;
+export const REPORT_EVENT = { smpBooted: 1, cpusStopped: 2, cpuDown: 3, cpuUp: 4 } as const;
 /** CONFIG_NR_CPUS of the test kernels: more CPUs are clamped. */
 export const KERNEL_NR_CPUS = 4096;
 

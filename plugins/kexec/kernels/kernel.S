@@ -15,9 +15,14 @@
  */
 	.include "x86.inc"
 	.include "boot_info.inc"
+	.include "ghcb.inc"
+	.include "sev_ap_jumptable.inc"
 
 	/* "KRN" + KERNEL_ID, little-endian: 'KRNA' reads as "KRNA" in a memory dump */
 	.equ	KERNEL_SIGNATURE, 0x004e524b | (KERNEL_ID << 24)
+	/* The id letter as an absolute symbol: the kexec model knows whose report it reads. */
+	.globl	kernel_id
+	.set	kernel_id, KERNEL_ID
 
 /* ------------------------------------------------------------------------------------------------
  * Trampoline (below 1 MiB). Modelled on arch/x86/realmode/rm/trampoline_64.S.
@@ -106,7 +111,8 @@ startup_64:
 	cli
 	movl	%esi, %esi			/* the block lies below 4 GiB */
 	movq	%rsi, boot_info(%rip)
-	/* Own page table, GDT, segments, stack and IDT. */
+	/* Own stack first (the far return below pushes), then page table, GDT, segments and IDT. */
+	leaq	bsp_stack_top(%rip), %rsp
 	movl	$trampoline_pgd, %eax
 	movq	%rax, %cr3
 	lgdt	gdt64_desc(%rip)
@@ -119,7 +125,6 @@ startup_64_cs_reloaded:
 	movl	%eax, %ds
 	movl	%eax, %es
 	movl	%eax, %ss
-	leaq	bsp_stack_top(%rip), %rsp
 	call	idt_setup
 	lidt	idt_desc(%rip)
 	call	x2apic_setup
@@ -143,16 +148,64 @@ startup_64_cs_reloaded:
 	call	wait_for_aps_online
 
 	movl	$EVENT_SMP_BOOTED, %eax
-	movl	nr_cpus(%rip), %ecx
+	call	count_online
 	call	report
 
-/* Stand-in for the rest of the kernel's life: wait for a command (a kexec -e from user space). */
+/*
+ * Stand-in for the rest of the kernel's life: wait for a command from user space (kexec -e, writes
+ * to /sys/devices/system/cpu/cpuN/online).
+ */
 	.globl	bsp_command_loop
 bsp_command_loop:
 	movq	boot_info(%rip), %rsi
-	cmpl	$CMD_KEXEC, BI_COMMAND(%rsi)
+	movl	BI_COMMAND(%rsi), %eax
+	cmpl	$CMD_KEXEC, %eax
 	je	kexec_stop_other_cpus
+	cmpl	$CMD_CPU_DOWN, %eax
+	je	cpu_down
+	cmpl	$CMD_CPU_UP, %eax
+	je	cpu_up
 	pause
+	jmp	bsp_command_loop
+
+/*
+ * cpu_down(BI_ARG): the CPU runs play_dead() (CPU_DEAD_VECTOR), the BSP waits until it has left the
+ * online mask. Then CMD_NONE and the report.
+ */
+cpu_down:
+	movl	BI_ARG(%rsi), %ebx
+	movl	$MSR_X2APIC_ICR, %ecx
+	movl	%ebx, %edx
+	movl	$CPU_DEAD_VECTOR, %eax
+	wrmsr
+	movl	$WAIT_LOOPS, %r8d
+	movq	online_flags(%rip), %rdi
+1:	cmpb	$0, (%rdi,%rbx)
+	je	2f
+	pause
+	decl	%r8d
+	jnz	1b
+2:	movl	$EVENT_CPU_DOWN, %eax
+	jmp	command_done
+
+/* cpu_up(BI_ARG): the same INIT-SIPI-SIPI as at boot, then wait until the CPU is online. */
+cpu_up:
+	movl	BI_ARG(%rsi), %ebx
+	call	wakeup_secondary_cpu
+	movl	$WAIT_LOOPS, %r8d
+	movq	online_flags(%rip), %rdi
+1:	cmpb	$0, (%rdi,%rbx)
+	jne	2f
+	pause
+	decl	%r8d
+	jnz	1b
+2:	movl	$EVENT_CPU_UP, %eax
+
+command_done:
+	movq	boot_info(%rip), %rsi
+	movl	$CMD_NONE, BI_COMMAND(%rsi)
+	call	count_online
+	call	report
 	jmp	bsp_command_loop
 
 /*
@@ -183,6 +236,13 @@ smp_boot_aps:
 	movl	$1, %ebx
 1:	cmpl	nr_cpus(%rip), %ebx
 	jae	2f
+	call	wakeup_secondary_cpu
+	incl	%ebx
+	jmp	1b
+2:	ret
+
+/* wakeup_secondary_cpu_via_init(ebx = APIC ID): INIT, SIPI, SIPI. */
+wakeup_secondary_cpu:
 	movl	$MSR_X2APIC_ICR, %ecx
 	movl	%ebx, %edx
 	movl	$(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT), %eax
@@ -192,21 +252,42 @@ smp_boot_aps:
 	orl	$APIC_DM_STARTUP, %eax
 	wrmsr
 	wrmsr
-	incl	%ebx
-	jmp	1b
-2:	ret
+	ret
 
-/* Spin until online[0..nr_cpus-1] are all set. */
+/*
+ * Spin until online[0..nr_cpus-1] are all set, at most WAIT_LOOPS times round: do_boot_cpu() gives
+ * up on a CPU that does not come online ("do_boot_cpu failed ... to wakeup CPU#N") and the kernel
+ * goes on with the others; the report then counts only the CPUs that made it.
+ */
 wait_for_aps_online:
-	movq	online_flags(%rip), %rdi
+	movl	$WAIT_LOOPS, %r8d
+1:	movq	online_flags(%rip), %rdi
 	movl	nr_cpus(%rip), %ecx
-1:	decl	%ecx
-	js	2f
+2:	decl	%ecx
+	js	3f
 	cmpb	$0, (%rdi,%rcx)
-	jne	1b
+	jne	2b
 	pause
-	jmp	wait_for_aps_online
-2:	ret
+	decl	%r8d
+	jnz	1b
+3:	ret
+
+/* ecx = number of CPUs online (cpumask_weight(cpu_online_mask)); eax and the other registers kept. */
+count_online:
+	pushq	%rdi
+	pushq	%rdx
+	movq	online_flags(%rip), %rdi
+	movl	nr_cpus(%rip), %edx
+	xorl	%ecx, %ecx
+1:	decl	%edx
+	js	2f
+	cmpb	$0, (%rdi,%rdx)
+	je	1b
+	incl	%ecx
+	jmp	1b
+2:	popq	%rdx
+	popq	%rdi
+	ret
 
 /*
  * report(eax = event, ecx = CPUs online): BI_RESULT and a 32-bit OUT to REPORT_PORT. Under SEV-ES the
@@ -225,8 +306,11 @@ report:
 
 /*
  * machine_shutdown() -> native_stop_other_cpus(): REBOOT_VECTOR to all but self, then wait until
- * every AP has left the online mask. Then relocate_kernel's last step: jump to the next image with
- * RSI = the boot info block, once the kexec model has loaded it and written BI_KEXEC_ENTRY.
+ * every AP has left the online mask, at most WAIT_LOOPS times round (the kernel waits a second and
+ * then gives up: "failed to stop secondary CPUs"); the report counts the CPUs still online. Then
+ * relocate_kernel's last step: jump to the next image with RSI = the boot info block, once the kexec
+ * model has loaded it and written BI_KEXEC_ENTRY. That loop keeps everything in registers: the model
+ * may have loaded the next image over this one (A to A), as relocate_kernel runs from a control page.
  */
 	.globl	kexec_stop_other_cpus
 kexec_stop_other_cpus:
@@ -234,6 +318,7 @@ kexec_stop_other_cpus:
 	xorl	%edx, %edx
 	movl	$(APIC_DEST_ALLBUT | REBOOT_VECTOR), %eax
 	wrmsr
+	movl	$WAIT_LOOPS, %r8d
 1:	movq	online_flags(%rip), %rdi
 	movl	nr_cpus(%rip), %ecx
 2:	decl	%ecx
@@ -241,13 +326,14 @@ kexec_stop_other_cpus:
 	cmpb	$0, (%rdi,%rcx)
 	je	2b
 	pause
-	jmp	1b
+	decl	%r8d
+	jnz	1b
 3:	movl	$EVENT_CPUS_STOPPED, %eax
-	movl	$1, %ecx
+	call	count_online
 	call	report
+	movq	boot_info(%rip), %rsi
 	.globl	kexec_wait_for_image
 kexec_wait_for_image:
-	movq	boot_info(%rip), %rsi
 	movq	BI_KEXEC_ENTRY(%rsi), %rax
 	testq	%rax, %rax
 	jnz	1f
@@ -318,6 +404,56 @@ ap_halt_forever:
 	jmp	ap_halt_forever
 
 /*
+ * CPU_DEAD_VECTOR handler: the dying CPU's play_dead(). Offline first, then, under SEV-ES, park in
+ * the jump table blob when it is installed (the series' sev_es_play_dead); without it mainline's
+ * sev_es_play_dead(): the GHCB-form AP HLT loop on this CPU's GHCB (SVM_VMGEXIT_AP_HLT_LOOP, held
+ * until a SIPI sets sw_exit_info_2), then soft_restart_cpu(). A plain VM halts until INIT resets it.
+ */
+	.globl	cpu_dead_interrupt
+cpu_dead_interrupt:
+	.globl	play_dead
+play_dead:
+	cli
+	movq	%rsp, %rax
+	leaq	ap_stacks(%rip), %rdx
+	subq	%rdx, %rax
+	shrq	$AP_STACK_SHIFT, %rax
+	movq	online_flags(%rip), %rdi
+	movb	$0, (%rdi,%rax)			/* set_cpu_online(cpu, false) */
+	cmpb	$0, sev_ap_jumptable_blob_installed(%rip)
+	jne	sev_jumptable_ap_park
+	movq	boot_info(%rip), %rsi
+	testl	$BI_FLAG_SEV_ES, BI_FLAGS(%rsi)
+	jz	ap_halt_forever
+	/* This CPU's GHCB: the GHCB MSR holds it since its last #VC. */
+	movl	$MSR_AMD64_SEV_ES_GHCB, %ecx
+	rdmsr
+	shlq	$32, %rdx
+	orq	%rax, %rdx
+	movq	%rdx, %rbx
+	.globl	sev_es_ap_hlt_loop
+sev_es_ap_hlt_loop:
+	movl	$SVM_VMGEXIT_AP_HLT_LOOP, GHCB_SW_EXIT_CODE(%rbx)
+	movl	$0, GHCB_SW_EXIT_CODE + 4(%rbx)
+	movq	$0, GHCB_SW_EXIT_INFO_1(%rbx)
+	movq	$0, GHCB_SW_EXIT_INFO_2(%rbx)
+	movq	$0, GHCB_VALID_BITMAP(%rbx)
+	movq	$(GHCB_EXIT_FIELDS_VALID << 48), %rax
+	movq	%rax, GHCB_VALID_BITMAP + 8(%rbx)
+	movw	$GHCB_VERSION_1, GHCB_PROTOCOL_VERSION(%rbx)
+	movl	$0, GHCB_USAGE(%rbx)
+	movl	%ebx, %eax
+	movq	%rbx, %rdx
+	shrq	$32, %rdx
+	movl	$MSR_AMD64_SEV_ES_GHCB, %ecx
+	wrmsr
+	rep; vmmcall				/* VMGEXIT */
+	cmpq	$0, GHCB_SW_EXIT_INFO_2(%rbx)
+	je	sev_es_ap_hlt_loop
+	/* soft_restart_cpu(): come back up through the secondary startup path. */
+	jmp	secondary_startup_64
+
+/*
  * x2apic_enable() and setup_local_APIC()'s SVR write: x2APIC mode (the ICR and the IDs above 255 are
  * only reachable there), and the APIC software-enabled, without which fixed IPIs such as
  * REBOOT_VECTOR are not accepted (SDM vol. 3, 11.4.7.2). INIT, SIPI and NMI are accepted either way.
@@ -334,10 +470,18 @@ x2apic_setup:
 	wrmsr
 	ret
 
-/* idt_setup: the REBOOT_VECTOR gate, a 64-bit interrupt gate (type 0xe, DPL 0, present). */
+/* idt_setup: the REBOOT_VECTOR and CPU_DEAD_VECTOR gates. */
 idt_setup:
 	leaq	reboot_interrupt(%rip), %rax
 	leaq	(idt_table + REBOOT_VECTOR * 16)(%rip), %rdi
+	call	set_intr_gate
+	leaq	cpu_dead_interrupt(%rip), %rax
+	leaq	(idt_table + CPU_DEAD_VECTOR * 16)(%rip), %rdi
+	call	set_intr_gate
+	ret
+
+/* set_intr_gate(rax = handler, rdi = IDT slot): a 64-bit interrupt gate (type 0xe, DPL 0, present). */
+set_intr_gate:
 	movw	%ax, 0(%rdi)
 	movw	$__KERNEL_CS, 2(%rdi)
 	movw	$0x8e00, 4(%rdi)

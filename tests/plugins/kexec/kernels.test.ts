@@ -49,21 +49,40 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
       signature: abs('BI_SIGNATURE'),
       result: abs('BI_RESULT'),
       command: abs('BI_COMMAND'),
+      arg: abs('BI_ARG'),
       kexecEntry: abs('BI_KEXEC_ENTRY'),
       size: abs('BI_SIZE'),
     };
     expect(asm).toEqual({ ...BOOT_INFO });
-    expect([abs('BI_FLAG_SEV_ES'), abs('CMD_NONE'), abs('CMD_KEXEC')]).toEqual([
+    expect([
+      abs('BI_FLAG_SEV_ES'),
+      abs('CMD_NONE'),
+      abs('CMD_KEXEC'),
+      abs('CMD_CPU_DOWN'),
+      abs('CMD_CPU_UP'),
+    ]).toEqual([
       BOOT_INFO_FLAGS.sevEs,
       BOOT_COMMAND.none,
       BOOT_COMMAND.kexec,
+      BOOT_COMMAND.cpuDown,
+      BOOT_COMMAND.cpuUp,
     ]);
-    expect([abs('REPORT_PORT'), abs('EVENT_SMP_BOOTED'), abs('EVENT_CPUS_STOPPED'), abs('NR_CPUS')]).toEqual([
+    expect([
+      abs('REPORT_PORT'),
+      abs('EVENT_SMP_BOOTED'),
+      abs('EVENT_CPUS_STOPPED'),
+      abs('EVENT_CPU_DOWN'),
+      abs('EVENT_CPU_UP'),
+      abs('NR_CPUS'),
+    ]).toEqual([
       REPORT_PORT,
       REPORT_EVENT.smpBooted,
       REPORT_EVENT.cpusStopped,
+      REPORT_EVENT.cpuDown,
+      REPORT_EVENT.cpuUp,
       KERNEL_NR_CPUS,
     ]);
+    expect(abs('kernel_id')).toBe(id.charCodeAt(0));
     expect(abs('KERNEL_SIGNATURE')).toBe(kernelSignature(id));
   });
 
@@ -132,8 +151,8 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
     ]);
   });
 
-  test('smp_boot_aps: INIT (level, assert), then two SIPIs with vector trampoline_start >> 12', () => {
-    expect(code([], 'smp_boot_aps', 'wait_for_aps_online').slice(3, 12)).toEqual([
+  test('wakeup_secondary_cpu: INIT (level, assert), then two SIPIs with vector trampoline_start >> 12', () => {
+    expect(code([], 'wakeup_secondary_cpu', 'wait_for_aps_online').slice(0, 9)).toEqual([
       'mov $0x830,%ecx',
       'mov %ebx,%edx',
       'mov $0xc500,%eax',
@@ -162,7 +181,7 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
   });
 
   test('stop_this_cpu: offline, then the park path when the blob is installed, else cli; hlt', () => {
-    expect(code([], 'stop_this_cpu', 'x2apic_setup')).toEqual([
+    expect(code([], 'stop_this_cpu', 'play_dead')).toEqual([
       'cli',
       'mov %rsp,%rax',
       'lea (%rip),%rdx # <ap_stacks>',
@@ -192,10 +211,15 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
     ]);
   });
 
-  test('idt_setup installs an interrupt gate for vector 0xf8', () => {
-    expect(code([], 'idt_setup', 'gdt64_desc').slice(0, 5)).toEqual([
+  test('idt_setup installs interrupt gates for REBOOT_VECTOR 0xf8 and CPU_DEAD_VECTOR 0xf7', () => {
+    expect(code([], 'idt_setup', 'gdt64_desc').slice(0, 10)).toEqual([
       'lea (%rip),%rax # <reboot_interrupt>',
       'lea (%rip),%rdi # <idt_table+0xf80>',
+      `call ${hex(sym('set_intr_gate')).slice(2)} <set_intr_gate>`,
+      'lea (%rip),%rax # <cpu_dead_interrupt>',
+      'lea (%rip),%rdi # <idt_table+0xf70>',
+      `call ${hex(sym('set_intr_gate')).slice(2)} <set_intr_gate>`,
+      'ret',
       'mov %ax,(%rdi)',
       'movw $0x10,0x2(%rdi)',
       'movw $0x8e00,0x4(%rdi)',

@@ -1,0 +1,162 @@
+/**
+ * Booting a test kernel, the first time (firmware, then the VMM's direct kernel boot) or as the
+ * target of kexec: the boot info block, the kernel's run until its SMP bring-up report, then the
+ * part of the kernel written in C that the test kernels leave to the model, sev_es_setup_ap_jump_table's
+ * blob install (it runs after SMP bring-up, when no AP still executes jump-table code).
+ */
+import type { Machine } from '../../core/index.ts';
+import { sevEsSetupApJumpTable } from '../jump-table/index.ts';
+import { bootField, lastReport } from './boot-block.ts';
+import { BOOT_COMMAND, encodeBootInfo, type KernelReport, REPORT_EVENT } from './boot-info.ts';
+import { enterLongMode, identityMapBytes } from './direct-boot.ts';
+import { loadKernelSegments, symbolValue } from './elf.ts';
+import { firmwareParkAps } from './firmware.ts';
+import { LOADER_LAYOUT, LOADER_OWNERS } from './layout.ts';
+import { runUntil } from './run-until.ts';
+import { type KernelFile, type KexecSession, stepBudget } from './session.ts';
+
+export type BootOutcome =
+  | { kind: 'booted'; report: KernelReport; nrCpus: number }
+  | { kind: 'failed'; why: string };
+
+const hex = (n: number | bigint) => `0x${n.toString(16)}`;
+
+/** The kernel's own checks on the segments: RAM, not firmware or loader memory, not the GHCBs. */
+export function imageProblem(machine: Machine, file: KernelFile): string | null {
+  const ghcbStart = machine.config.ghcbBase;
+  const ghcbEnd = ghcbStart + machine.vcpus.length * 4096;
+  for (const s of file.image.segments) {
+    const end = s.paddr + s.memsz;
+    if (end > machine.config.memory)
+      return `segment ${s.index} of ${file.name} (${hex(s.paddr)}-${hex(end)}) lies beyond guest memory (${hex(machine.config.memory)} bytes)`;
+    for (const r of machine.memory.reservedRanges())
+      if (s.paddr < r.base + r.length && r.base < end)
+        return `segment ${s.index} of ${file.name} (${hex(s.paddr)}-${hex(end)}) overlaps '${r.owner}' at ${hex(r.base)}`;
+    if (machine.config.sev === 'es' && s.paddr < ghcbEnd && ghcbStart < end)
+      return `segment ${s.index} of ${file.name} (${hex(s.paddr)}-${hex(end)}) overlaps the GHCB pages at ${hex(ghcbStart)}-${hex(ghcbEnd)}: give the machine another ghcbBase`;
+  }
+  return null;
+}
+
+/**
+ * sev_es_get_jump_table_addr() and mainline sev_es_setup_ap_jump_table()'s checks: the GPA the
+ * kernel can write its reset vector to, or 0 when it cannot (then no AP can start under SEV-ES).
+ */
+function usableJumpTable(machine: Machine): bigint {
+  if (machine.config.sev !== 'es') return 0n;
+  const bsp = machine.vcpu(0);
+  const r = machine.kernel.getApJumpTable(bsp);
+  if (!r.ok) {
+    machine.kernel.print(bsp, `SEV-ES: ${r.why}`);
+    return 0n;
+  }
+  const gpa = r.gpa;
+  if (gpa === 0) return 0n;
+  if (gpa % 4096 !== 0 || gpa + 4096 > machine.config.memory) {
+    machine.kernel.print(
+      bsp,
+      `SEV-ES: AP jump table at ${hex(gpa)} cannot be mapped: -EINVAL, APs cannot start`,
+    );
+    return 0n;
+  }
+  return BigInt(gpa);
+}
+
+function reserveLoaderMemory(machine: Machine): void {
+  const m = machine.memory;
+  if (!m.reservedAt(LOADER_LAYOUT.bootInfo))
+    m.reserve(LOADER_LAYOUT.bootInfo, 0x2000, LOADER_OWNERS.bootInfo);
+  if (!m.reservedAt(LOADER_LAYOUT.pageTable)) {
+    m.reserve(LOADER_LAYOUT.pageTable, LOADER_LAYOUT.pageTableSize, LOADER_OWNERS.pageTable);
+    m.write(LOADER_LAYOUT.pageTable, identityMapBytes(LOADER_LAYOUT.pageTable));
+  }
+}
+
+/** Copies the image into place and writes a fresh boot info block for it (loader or kexec). */
+export function placeKernel(machine: Machine, file: KernelFile): void {
+  loadKernelSegments(machine.memory, file.bytes, file.image);
+  // A new kernel's sev_es_get_jump_table_addr() asks the hypervisor again.
+  machine.kernel.apJumpTable = null;
+  const nrCpus = machine.vcpus.length;
+  machine.memory.write(LOADER_LAYOUT.onlineFlags, new Uint8Array(nrCpus));
+  machine.memory.write(
+    LOADER_LAYOUT.bootInfo,
+    encodeBootInfo({
+      jumpTableGpa: usableJumpTable(machine),
+      nrCpus,
+      sevEs: machine.config.sev === 'es',
+      onlineFlagsGpa: LOADER_LAYOUT.onlineFlags,
+    }),
+  );
+}
+
+/** Runs the kernel until its SMP bring-up report, then the blob install. */
+export function awaitKernel(machine: Machine, session: KexecSession, file: KernelFile): BootOutcome {
+  const id = kernelId(file);
+  const r = runUntil(
+    machine,
+    `kernel ${file.name} did not finish SMP bring-up`,
+    () => {
+      const rep = lastReport(machine);
+      return rep !== null && rep.kernelId === id && rep.event === REPORT_EVENT.smpBooted;
+    },
+    stepBudget(machine, session),
+  );
+  if (r.kind === 'stuck') return { kind: 'failed', why: r.why };
+  session.kernel = file;
+  session.install = null;
+  installBlob(machine, session);
+  return { kind: 'booted', report: lastReport(machine)!, nrCpus: machine.vcpus.length };
+}
+
+/** The id letter of the kernel's reports (its absolute symbol kernel_id, KERNEL_ID in kernel.S). */
+export const kernelId = (file: KernelFile): string =>
+  String.fromCharCode(symbolValue(file.image, 'kernel_id'));
+
+/** First boot: firmware, loader, kernel. */
+export function bootKernel(machine: Machine, session: KexecSession, file: KernelFile): BootOutcome {
+  if (session.kernel)
+    return { kind: 'failed', why: `kernel ${session.kernel.name} is already running; use kexec` };
+  if (machine.config.sev === 'es' && machine.kernel.negotiated === null && !machine.boot())
+    return { kind: 'failed', why: `firmware boot failed: ${machine.hv.terminated?.reason ?? 'unknown'}` };
+  reserveLoaderMemory(machine);
+  const problem = imageProblem(machine, file);
+  if (problem) return { kind: 'failed', why: problem };
+  if (!session.firmwareDone) {
+    const fw = firmwareParkAps(machine);
+    if (fw.kind === 'failed') return { kind: 'failed', why: fw.why };
+    session.firmwareDone = true;
+  }
+  placeKernel(machine, file);
+  bootField.write32(machine, 'command', BOOT_COMMAND.none);
+  enterLongMode(machine, file.image.entry, LOADER_LAYOUT.bootInfo);
+  machine.hv.setState(machine.vcpu(0), 'running', 'direct kernel boot');
+  return awaitKernel(machine, session, file);
+}
+
+/**
+ * The series' sev_es_setup_ap_jump_table() (v4+): install the blob and remember it in the kernel's
+ * sev_ap_jumptable_blob_installed, which stop_this_cpu() and play_dead() read.
+ */
+export function installBlob(machine: Machine, session: KexecSession): void {
+  const file = session.kernel;
+  if (!file) return;
+  const bsp = machine.vcpu(0);
+  const sevEs = machine.config.sev === 'es';
+  const got = sevEs ? machine.kernel.getApJumpTable(bsp) : null;
+  const tramp = symbolValue(file.image, 'trampoline_start');
+  const outcome = sevEsSetupApJumpTable({
+    memory: machine.memory,
+    log: (line) => machine.kernel.print(bsp, line),
+    sevEs,
+    sevSnp: session.sevSnp,
+    ghcbProtocol: machine.kernel.negotiated?.version ?? 0,
+    jumpTableGpa: got?.ok ? BigInt(got.gpa) : 0n,
+    blob: session.blob,
+    parkGdtGpa: symbolValue(file.image, 'sev_ap_park_gdt'),
+    resetVector: { cs: tramp >> 4, ip: symbolValue(file.image, 'sev_es_trampoline_start') - tramp },
+  });
+  session.install = outcome;
+  if (outcome.kind === 'installed')
+    machine.memory.write(symbolValue(file.image, 'sev_ap_jumptable_blob_installed'), Uint8Array.of(1));
+}

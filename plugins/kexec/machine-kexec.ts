@@ -1,0 +1,70 @@
+/**
+ * kexec -e: machine_shutdown() stops the other CPUs (the old kernel's own code: REBOOT_VECTOR,
+ * stop_this_cpu, the park path and the blob), machine_kexec()/relocate_kernel copy the new image
+ * into place and enter it on the BSP, and the new kernel brings the APs up again through the AP jump
+ * table (SEV-ES) or the classic INIT-SIPI-SIPI (plain VM). The model writes only what the C and
+ * user-space parts would: the command, the segments, the boot info block and the entry address.
+ */
+import type { Machine } from '../../core/index.ts';
+import { bootField, lastReport } from './boot-block.ts';
+import { BOOT_COMMAND, type KernelReport, REPORT_EVENT } from './boot-info.ts';
+import { awaitKernel, imageProblem, kernelId, placeKernel } from './kernel-boot.ts';
+import { runUntil } from './run-until.ts';
+import { type KexecSession, stepBudget } from './session.ts';
+
+export type KexecExecOutcome =
+  | { kind: 'booted'; from: string; to: string; stopped: KernelReport; booted: KernelReport; nrCpus: number }
+  | { kind: 'failed'; why: string };
+
+/** A stopped AP is parked (hold), halted in the old kernel, or already out of the old kernel's hands. */
+const RUNNING = 'running';
+
+export function kexecExec(machine: Machine, session: KexecSession): KexecExecOutcome {
+  const old = session.kernel;
+  const next = session.loaded;
+  if (!old) return { kind: 'failed', why: 'no kernel is running: boot one first (boot a)' };
+  if (!next) return { kind: 'failed', why: 'no image is loaded: kexec load a|b|FILE first' };
+  const problem = imageProblem(machine, next);
+  if (problem) return { kind: 'failed', why: problem };
+  const budget = stepBudget(machine, session);
+  const oldId = kernelId(old);
+  bootField.write32(machine, 'result', 0);
+  bootField.write64(machine, 'kexecEntry', 0n);
+  bootField.write32(machine, 'command', BOOT_COMMAND.kexec);
+  const aps = machine.vcpus.slice(1);
+  // Why wait for the APs too: an AP clears its online flag before it reaches the park loop (as in
+  // Linux), so the BSP's report can come while an AP is still on its way down. The real kernel's
+  // timing (relocate_kernel, the purgatory, the new kernel's early boot) gives every AP far longer
+  // than that; here the next kernel starts only once no AP still runs old-kernel code.
+  const stopped = runUntil(
+    machine,
+    `kernel ${old.name} did not stop the other CPUs`,
+    () => {
+      const r = lastReport(machine);
+      return (
+        r !== null &&
+        r.kernelId === oldId &&
+        r.event === REPORT_EVENT.cpusStopped &&
+        aps.every((v) => v.state !== RUNNING)
+      );
+    },
+    budget,
+  );
+  if (stopped.kind === 'stuck') return { kind: 'failed', why: stopped.why };
+  const stopReport = lastReport(machine)!;
+  // relocate_kernel: the segments are copied into place only now, after every CPU left the old kernel.
+  placeKernel(machine, next);
+  session.loaded = null;
+  session.forced = false;
+  bootField.write64(machine, 'kexecEntry', BigInt(next.image.entry));
+  const booted = awaitKernel(machine, session, next);
+  if (booted.kind === 'failed') return booted;
+  return {
+    kind: 'booted',
+    from: old.name,
+    to: next.name,
+    stopped: stopReport,
+    booted: booted.report,
+    nrCpus: booted.nrCpus,
+  };
+}
