@@ -21,6 +21,7 @@ const JUMP_TABLE = 'plugins/jump-table';
 const KERNELS = 'plugins/kexec/kernels';
 const FIRMWARE = 'plugins/kexec/firmware';
 const MMIO = 'plugins/mmio';
+const KDUMP = 'plugins/kdump';
 
 interface AsmObject {
   /** Source, relative to the repository root; assembled in its own folder. */
@@ -78,6 +79,26 @@ export const TARGETS: readonly Target[] = [
     output: 'elf',
     symbolsConst: 'KERNEL_B_SYMBOLS',
     symbolsDoc: 'Symbols of test kernel B (kernel_b.S + sev_ap_park.S): guest physical addresses.',
+  },
+  {
+    name: 'crash_nmi',
+    outDir: KDUMP,
+    objects: [{ src: `${KDUMP}/asm/crash_nmi.S`, flags: ['--64', '-I', '../../jump-table/asm'] }],
+    script: `${KDUMP}/asm/crash_nmi.lds`,
+    emulation: 'elf_x86_64',
+    output: 'bin',
+    symbolsConst: 'CRASH_NMI_SYMBOLS',
+    symbolsDoc: 'Symbols of asm/crash_nmi.S: offsets inside the crash code blob (linked at 0).',
+  },
+  {
+    name: 'capture_kernel',
+    outDir: KDUMP,
+    objects: [{ src: `${KDUMP}/asm/capture_kernel.S`, flags: [...KERNEL_AS_FLAGS, '-I', '../../kexec/kernels'] }],
+    script: `${KDUMP}/asm/capture_kernel.lds`,
+    emulation: 'elf_x86_64',
+    output: 'elf',
+    symbolsConst: 'CAPTURE_KERNEL_SYMBOLS',
+    symbolsDoc: 'Symbols of asm/capture_kernel.S: offsets from the load address (linked at 0).',
   },
   {
     name: 'ovmf_ap_stub',
