@@ -4,11 +4,23 @@ import type { VcHandler } from './guest/vc/types.ts';
 import type { ExitRow } from './hypervisor/exit-table.ts';
 import type { MsrProtocolHandler } from './hypervisor/msr-protocol.ts';
 import type { Machine } from './machine.ts';
+import type { Vcpu } from './vcpu.ts';
 
-/** A user-facing command a plugin adds to the REPL (`kexec load FILE`, `blob show`, ...). */
+/**
+ * A user-facing command a plugin adds to the REPL (`kexec load FILE`, `blob show`, ...).
+ *
+ * @example
+ * api.addCommand({
+ *   name: 'hello',
+ *   summary: 'Say hello from a vCPU',
+ *   usage: 'hello [VCPU]   example: hello 1',
+ *   run: ([vcpu = '0'], machine) => `hello from cpu${machine.vcpu(Number(vcpu)).index}`,
+ * });
+ */
 export interface PluginCommand {
-  /** The first word(s) typed, e.g. `kexec`. */
+  /** The first word typed, e.g. `kexec`: lower-case, no spaces. */
   name: string;
+  /** One line for `help`. */
   summary: string;
   /** Usage with an example, shown by `help NAME` and after a bad argument. */
   usage: string;
@@ -18,9 +30,31 @@ export interface PluginCommand {
   complete?(args: string[], machine: Machine): string[];
 }
 
-/** A scenario step kind a plugin adds; `parse` validates the YAML value and names the bad field. */
+/**
+ * A scenario step kind a plugin adds. `parse` validates the YAML value before anything runs and names
+ * the bad field by throwing an Error whose message starts with the path it was given, extended to the
+ * field (`steps[3].hello.vcpu: expected a vCPU index`); `run` acts and reports a closed outcome.
+ *
+ * @example
+ * api.addStep<{ vcpu: number }>({
+ *   kind: 'hello',
+ *   summary: 'Check that a vCPU is running',
+ *   schema: { type: 'object', properties: { vcpu: { type: 'integer' } }, required: ['vcpu'] },
+ *   parse(value, path) {
+ *     const v = (value ?? {}) as { vcpu?: unknown };
+ *     if (typeof v.vcpu !== 'number') throw new Error(`${path}.vcpu: expected a vCPU index such as 1`);
+ *     return { vcpu: v.vcpu };
+ *   },
+ *   run: ({ vcpu }, machine) =>
+ *     machine.vcpu(vcpu).state === 'running'
+ *       ? { ok: true }
+ *       : { ok: false, expected: `cpu${vcpu} running`, actual: machine.vcpu(vcpu).state },
+ * });
+ */
 export interface PluginStep<T = unknown> {
+  /** The key written in the scenario (`- hello: {vcpu: 1}`). */
   kind: string;
+  /** One line for `sevlab run --help` and the schema description. */
   summary: string;
   /** JSON Schema of the step's value, merged into scenarios/schema.json. */
   schema: Record<string, unknown>;
@@ -35,38 +69,137 @@ export interface StepContext {
   outDir: string | null;
 }
 
+/** What a step reports: passed (with an optional note), or what was expected and what happened. */
 export type StepOutcome = { ok: true; note?: string } | { ok: false; expected: string; actual: string };
 
 export interface RegisterOptions {
-  /** Take over a selector that core or another plugin already handles: this handler runs first. */
+  /**
+   * Take over a selector that core or another plugin already handles: this handler runs first. Without
+   * it, registering a selector someone else holds fails setup with a message naming both.
+   */
   override?: boolean;
 }
 
-/** Everything `setup(api)` may do. Each registration is undone if setup throws or runs again. */
+/**
+ * Everything `setup(api)` may do. Registrations are made through this object only, so the host can
+ * undo each one: if setup throws, or the plugin is loaded again, the machine is left as it was before.
+ * Handlers for one selector run in registration order (overrides first) until one claims the event.
+ */
 export interface PluginApi {
+  /** The machine the plugin is loaded into: memory, vCPUs, hypervisor and guest-kernel models, log. */
   readonly machine: Machine;
-  /** Hypervisor side: a VMGEXIT exit code with its validation and handler. */
+  /**
+   * Hypervisor side: a VMGEXIT exit code (a row of KVM's allow-list) with the GHCB fields it requires,
+   * an optional scratch area and its handler. An exit code with no row is GHCB_ERR_INVALID_EVENT.
+   *
+   * @example
+   * api.onVmgexit({
+   *   exitCode: 0x8000_0f00,
+   *   name: 'VENDOR_ECHO',
+   *   requires: () => ['rax'],
+   *   handle: (ctx) => {
+   *     ctx.exitInfo2 = ctx.regs.rax;
+   *     return { kind: 'resume' };
+   *   },
+   * });
+   */
   onVmgexit(row: ExitRow, opts?: RegisterOptions): void;
-  /** Hypervisor side: a GHCB MSR protocol request code. */
+  /**
+   * Hypervisor side: a GHCB MSR protocol request code (GHCBInfo, bits 11:0). The handler returns the
+   * new MSR value, `null` to claim the request and leave the MSR unchanged, or `undefined` to pass.
+   *
+   * @example
+   * api.onMsrProtocol({ code: 0xf00, name: 'vendor ping', handle: ({ value }) => value | 0x1n });
+   */
   onMsrProtocol(handler: MsrProtocolHandler, opts?: RegisterOptions): void;
-  /** Guest side: a #VC handler for an exit code. */
+  /**
+   * Guest side: a #VC handler for an exit code (a row of the kernel's vc_handle_exitcode). Return a
+   * `VcResult`, or `undefined` to pass to the next handler.
+   *
+   * @example
+   * api.onVc(
+   *   { exitCode: 0x81, name: 'vmmcall-nop', handle: () => ({ result: 'ES_OK' }) },
+   *   { override: true },
+   * );
+   */
   onVc(handler: VcHandler, opts?: RegisterOptions): void;
+  /**
+   * Guest side (hardware-visible): runs after every INIT the vCPU accepts, once core has handled it
+   * (KVM kvm_vcpu_reset with init_event, where SNP updates a vCPU's protected state).
+   *
+   * @example
+   * api.onInit((vcpu) => api.log(`cpu${vcpu.index} got INIT`));
+   */
+  onInit(handler: (vcpu: Vcpu) => void): void;
+  /**
+   * A device on `count` I/O ports from `base`; guest IN/OUT (and IOIO exits) reach it.
+   *
+   * @example
+   * api.addPortDevice(0x510, 2, { name: 'fw-cfg', read: () => 0, write: () => {} });
+   */
   addPortDevice(base: number, count: number, device: PortDevice): void;
+  /**
+   * A device behind `length` bytes of guest-physical MMIO from `gpa`; under SEV-ES accesses become
+   * MMIO #VCs and SVM_VMGEXIT_MMIO_READ/WRITE exits.
+   *
+   * @example
+   * api.addMmioDevice(0xfed0_0000, 0x1000, { name: 'hpet', read: () => 0n, write: () => {} });
+   */
   addMmioDevice(gpa: number, length: number, device: MmioDevice): void;
+  /**
+   * A REPL command; `help` lists it. Command names are claimed like selectors.
+   *
+   * @example
+   * api.addCommand({ name: 'hello', summary: 'Say hello', usage: 'hello', run: () => 'hello' });
+   */
   addCommand(command: PluginCommand): void;
-  addStep(step: PluginStep<never>): void;
-  /** Sets bits in the hypervisor feature bitmap (HV_FT_RESP / SVM_VMGEXIT_HV_FEATURES). */
+  /**
+   * A scenario step kind (see `PluginStep` for a full example). Step kinds are claimed like selectors.
+   *
+   * @example
+   * api.addStep({ kind: 'noop', summary: 'Nothing', schema: {}, parse: () => null, run: () => ({ ok: true }) });
+   */
+  addStep<T>(step: PluginStep<T>): void;
+  /**
+   * Sets bits in the hypervisor feature bitmap (GHCB_MSR_HV_FT_RESP / SVM_VMGEXIT_HV_FEATURES). The
+   * guest kernel reads the bitmap once, at boot; load the plugin before boot for the guest to see it.
+   *
+   * @example
+   * api.advertiseFeatures(GHCB_HV_FT.SNP_AP_CREATION);
+   */
   advertiseFeatures(bits: bigint): void;
-  /** A line in the event log attributed to this plugin. */
+  /**
+   * A `log` event attributed to this plugin (`source` is the plugin's name).
+   *
+   * @example
+   * api.log('VMSA page reserved at 0x401000');
+   */
   log(message: string): void;
 }
 
+/**
+ * A plugin: a name and a setup function that registers everything through `api`. `setup` must be safe
+ * to run twice (a reload first undoes the previous registrations), so keep per-machine state inside it.
+ */
 export interface Plugin<O = Record<string, unknown>> {
+  /** Unique per machine: loading a plugin with a name already loaded replaces that plugin. */
   name: string;
   setup(api: PluginApi, options: O): void;
 }
 
-/** Typed factory for plugin authors: `export default definePlugin({ name, setup(api, options) {...} })`. */
+/**
+ * Typed factory for plugin authors: returns the plugin unchanged, so `api` and `options` are typed in
+ * `setup` without annotations.
+ *
+ * @example
+ * import { definePlugin } from '../sevlab/core/index.ts';
+ * export default definePlugin<{ greeting?: string }>({
+ *   name: 'hello',
+ *   setup(api, options) {
+ *     api.log(options.greeting ?? 'hello');
+ *   },
+ * });
+ */
 export const definePlugin = <O = Record<string, unknown>>(plugin: Plugin<O>): Plugin<O> => plugin;
 
 /** A plugin failed to load or set up; the message names the plugin (and its file, when known). */
@@ -83,29 +216,49 @@ interface Owned {
   owner: string;
 }
 
+interface Loaded {
+  // biome-ignore lint/suspicious/noExplicitAny: each plugin has its own options type
+  plugin: Plugin<any>;
+  options: unknown;
+  source: string;
+  undos: Array<() => void>;
+}
+
 /**
  * Loads plugins into a machine in the shape of Bun's and esbuild's plugins. Every registration is
  * remembered per plugin so a second `setup` first undoes the first, and a setup that throws leaves the
- * machine as it was.
+ * machine as it was (a plugin it was replacing is loaded again).
  */
 export class PluginHost {
-  private readonly undo = new Map<string, Array<() => void>>();
+  private readonly entries = new Map<string, Loaded>();
   readonly commands = new Map<string, PluginCommand & Owned>();
   readonly steps = new Map<string, PluginStep<unknown> & Owned>();
   private readonly claimed = new Map<string, string>();
 
   constructor(private readonly machine: Machine) {}
 
+  /** Names of the loaded plugins, in load order. */
   loaded(): string[] {
-    return [...this.undo.keys()];
+    return [...this.entries.keys()];
   }
 
+  /** The loaded plugins with where each came from (a file, a package, `built-in NAME`). */
+  list(): Array<{ name: string; source: string }> {
+    return [...this.entries.entries()].map(([name, e]) => ({ name, source: e.source }));
+  }
+
+  /**
+   * Runs `plugin.setup` against this machine. Throws a `PluginError` naming the plugin and `source`
+   * when the plugin has no name or setup, or when setup throws (a selector conflict included); the
+   * machine is then as it was.
+   */
   use<O>(plugin: Plugin<O>, options: O = {} as O, source = ''): void {
     const where = source ? ` (${source})` : '';
     if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string' || plugin.name === '')
       throw new PluginError(`plugin${where} has no name: export { name: 'my-plugin', setup(api) {...} }`);
     if (typeof plugin.setup !== 'function')
       throw new PluginError(`plugin ${plugin.name}${where} has no setup(api) function`);
+    const previous = this.entries.get(plugin.name);
     this.remove(plugin.name);
     const undos: Array<() => void> = [];
     const api = this.apiFor(plugin.name, undos);
@@ -113,18 +266,27 @@ export class PluginHost {
       plugin.setup(api, options);
     } catch (e) {
       for (const u of undos.reverse()) u();
+      if (previous) this.restore(plugin.name, previous);
       throw new PluginError(
         `plugin ${plugin.name}${where} failed in setup: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-    this.undo.set(plugin.name, undos);
+    this.entries.set(plugin.name, { plugin, options, source, undos });
   }
 
+  /** Re-runs a plugin that a failed reload had removed; it loaded before, so it loads again. */
+  private restore(name: string, previous: Loaded): void {
+    const undos: Array<() => void> = [];
+    previous.plugin.setup(this.apiFor(name, undos), previous.options);
+    this.entries.set(name, { ...previous, undos });
+  }
+
+  /** Undoes every registration of the named plugin; nothing happens if it is not loaded. */
   remove(name: string): void {
-    const undos = this.undo.get(name);
-    if (!undos) return;
-    for (const u of undos.reverse()) u();
-    this.undo.delete(name);
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    for (const u of entry.undos.reverse()) u();
+    this.entries.delete(name);
   }
 
   private claim(
@@ -161,6 +323,9 @@ export class PluginHost {
         this.claim(owner, `#VC ${hex(h.exitCode)}`, opts, m.kernel.knowsVc(h.exitCode), undos);
         undos.push(m.kernel.addVcHandler(h, opts?.override === true));
       },
+      onInit: (handler) => {
+        undos.push(m.hv.onInit(handler));
+      },
       addPortDevice: (base, count, device) => {
         undos.push(m.ports.add(base, count, device));
       },
@@ -179,10 +344,11 @@ export class PluginHost {
         undos.push(() => this.steps.delete(s.kind));
       },
       advertiseFeatures: (bits) => {
-        const before = m.hv.config.hvFeatures;
-        m.hv.config.hvFeatures = before | bits;
+        // Only the bits this call added are taken back, so another plugin's bits survive an undo.
+        const added = bits & ~m.hv.config.hvFeatures;
+        m.hv.config.hvFeatures |= bits;
         undos.push(() => {
-          m.hv.config.hvFeatures = before;
+          m.hv.config.hvFeatures &= ~added;
         });
       },
       log: (message) => {

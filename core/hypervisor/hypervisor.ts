@@ -47,6 +47,7 @@ export class Hypervisor {
   private sipiCount = 0;
   private readonly exits = new Map<number, ExitRow[]>();
   private readonly msrHandlers = new Map<number, MsrProtocolHandler[]>();
+  private readonly initListeners: Array<(vcpu: Vcpu) => void> = [];
 
   constructor(
     readonly config: HypervisorConfig,
@@ -82,6 +83,16 @@ export class Hypervisor {
 
   knowsMsrProtocol(code: number): boolean {
     return (this.msrHandlers.get(code)?.length ?? 0) > 0;
+  }
+
+  /**
+   * Runs `listener` after every INIT the model accepts, once the vCPU's own INIT handling is done
+   * (KVM kvm_vcpu_reset(init_event) -> sev_init_vmcb, where SNP's protected-state update hooks in).
+   * Returns the function that removes it.
+   */
+  onInit(listener: (vcpu: Vcpu) => void): () => void {
+    this.initListeners.push(listener);
+    return () => this.initListeners.splice(this.initListeners.indexOf(listener), 1);
   }
 
   knowsExit(exitCode: number): boolean {
@@ -412,8 +423,20 @@ export class Hypervisor {
     }
   }
 
-  /** KVM kvm_apic_accept_events, INIT part. */
+  /** KVM kvm_apic_accept_events, INIT part, then the INIT listeners. */
   init(from: Vcpu, to: Vcpu): void {
+    if (!this.acceptInit(from, to)) return;
+    for (const listener of [...this.initListeners]) {
+      try {
+        listener(to);
+      } catch (e) {
+        this.pluginFailed('INIT listener', e);
+      }
+    }
+  }
+
+  /** Returns whether the INIT reached the vCPU. */
+  private acceptInit(from: Vcpu, to: Vcpu): boolean {
     const ipi = (delivered: boolean, note?: string): void => {
       this.log.append({
         kind: 'ipi',
@@ -427,7 +450,7 @@ export class Hypervisor {
     };
     if (to.state === 'terminated' || to.state === 'offline') {
       ipi(false, `cpu${to.index} is ${to.state}`);
-      return;
+      return false;
     }
     to.initReceived = true;
     if (this.config.sev === 'none') {
@@ -436,16 +459,17 @@ export class Hypervisor {
       to.holdForm = null;
       ipi(true, 'registers reset');
       this.setState(to, 'wait-for-sipi', 'INIT');
-      return;
+      return true;
     }
     // Why: under SEV-ES the registers live in the encrypted VMSA; KVM cannot reset them. A vCPU in
     // an AP reset hold stays there; any other vCPU stops where it is and waits for a SIPI.
     if (to.state === 'ap-reset-hold' || to.state === 'wait-for-sipi') {
       ipi(true, 'INIT received');
-      return;
+      return true;
     }
     ipi(true, 'registers cannot be reset under SEV-ES');
     this.setState(to, 'wait-for-sipi', 'INIT');
+    return true;
   }
 
   /** KVM sev_vcpu_deliver_sipi_vector and kvm_apic_accept_events, SIPI part. */
