@@ -48,6 +48,40 @@ const fail = (path: Path, v: unknown, expected: string, hint = ''): never => {
 export const isMapping = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
+let definitions: Map<string, JsonSchema> | null = null;
+
+/**
+ * A schema written once into the JSON Schema's `definitions` and referenced from every use (register
+ * maps and 64-bit values with constant names would otherwise repeat hundreds of times).
+ */
+export function defined<T>(name: string, s: Schema<T>): Schema<T> {
+  return {
+    ...s,
+    json() {
+      if (!definitions) return s.json();
+      if (!definitions.has(name)) {
+        definitions.set(name, {});
+        definitions.set(name, s.json());
+      }
+      return { $ref: `#/definitions/${name}` };
+    },
+  };
+}
+
+/** Runs `build` collecting the `defined` schemas it meets; returns its result and the definitions. */
+export function withDefinitions<T>(build: () => T): { value: T; definitions: Record<string, JsonSchema> } {
+  definitions = new Map();
+  try {
+    const value = build();
+    return {
+      value,
+      definitions: Object.fromEntries([...definitions].sort(([a], [b]) => a.localeCompare(b))),
+    };
+  } finally {
+    definitions = null;
+  }
+}
+
 /** Adds a description (shown by editors on hover) to a schema's JSON form. */
 export function describe<T>(s: Schema<T>, description: string): Schema<T> {
   return { ...s, json: () => ({ ...s.json(), description }) };

@@ -3,7 +3,17 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REGISTER_NAMES, type VcpuRunState } from '../../../core/index.ts';
 import { ALL_NAMES } from '../names.ts';
-import { byType, describe, int, oneOf, type ParseContext, refine, type Schema, u64 } from '../schema/dsl.ts';
+import {
+  byType,
+  defined,
+  describe,
+  int,
+  oneOf,
+  type ParseContext,
+  refine,
+  type Schema,
+  u64,
+} from '../schema/dsl.ts';
 import { type Path, SchemaError } from '../schema/path.ts';
 
 const hexOf = (n: number) => `0x${n.toString(16)}`;
@@ -59,7 +69,10 @@ export const existingFile = (path: Path, file: string, ctx: ParseContext): strin
 
 /** Register values by name (`rax: 0x1234`), as Cpu.getReg/setReg spell them. */
 export const REGISTERS = REGISTER_NAMES;
-export const registerValue = u64(ALL_NAMES);
+export const registerValue = defined(
+  'value64',
+  u64(ALL_NAMES, 'a 64-bit value or a constant name such as SVM_EXIT_CPUID'),
+);
 
 export const RUN_STATES = [
   'running',

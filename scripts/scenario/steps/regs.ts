@@ -1,7 +1,6 @@
 /** `regs`: set registers of one vCPU by name, in the order written (`cs` before `rip` in real mode). */
 
-import type { Schema } from '../schema/dsl.ts';
-import { isMapping } from '../schema/dsl.ts';
+import { defined, isMapping, type Schema } from '../schema/dsl.ts';
 import { describeValue, didYouMean, listOf, SchemaError } from '../schema/path.ts';
 import { REGISTERS, registerValue, vcpuIndex } from './common.ts';
 import { coreStep, OK } from './step.ts';
@@ -12,7 +11,7 @@ export interface RegisterValues {
 }
 
 /** `{vcpu: 0, rax: 0x1234, rip: 0x7c00}`: a vCPU and register values. */
-export const registerMap: Schema<RegisterValues> = {
+const registerMapInline: Schema<RegisterValues> = {
   expected: `a mapping with vcpu and register names (${listOf(REGISTERS, 8)})`,
   json: () => ({
     type: 'object',
@@ -41,6 +40,9 @@ export const registerMap: Schema<RegisterValues> = {
     return { vcpu: vcpuIndex.parse(v.vcpu, [...path, 'vcpu'], ctx), regs };
   },
 };
+
+/** `{vcpu: 0, rax: 0x1234, rip: 0x7c00}`: a vCPU and register values. */
+export const registerMap = defined('registers', registerMapInline);
 
 export const regsStep = coreStep({
   kind: 'regs',

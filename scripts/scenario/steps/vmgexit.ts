@@ -4,20 +4,20 @@
  * one step each. The hypervisor's answer lands in the GHCB page and the event log.
  */
 import { GHCB_FIELD_NAMES, type GhcbField } from '../../../core/index.ts';
-import { ALL_NAMES } from '../names.ts';
-import { bytes, describe, int, obj, type Schema, u64 } from '../schema/dsl.ts';
-import { vcpuIndex } from './common.ts';
+import { bytes, defined, describe, int, obj, type Schema } from '../schema/dsl.ts';
+import { registerValue, vcpuIndex } from './common.ts';
 import { coreStep, OK } from './step.ts';
 
-const fieldValue = u64(ALL_NAMES, 'a 64-bit value or a constant name such as SVM_EXIT_CPUID');
-
 /** GHCB fields by their svm.h names, each optional. */
-export const ghcbFields = obj({
-  optional: Object.fromEntries(GHCB_FIELD_NAMES.map((f) => [f, fieldValue])) as Record<
-    GhcbField,
-    Schema<bigint>
-  >,
-});
+export const ghcbFields = defined(
+  'ghcb-fields',
+  obj({
+    optional: Object.fromEntries(GHCB_FIELD_NAMES.map((f) => [f, registerValue])) as Record<
+      GhcbField,
+      Schema<bigint>
+    >,
+  }),
+);
 
 export const vmgexitStep = coreStep({
   kind: 'vmgexit',
