@@ -2,8 +2,16 @@ import { conformanceCommand } from './conformance.ts';
 import { decodeCommand } from './decode.ts';
 import { demoCommand } from './demo.ts';
 import { execCommand } from './exec.ts';
+import { replCommand } from './repl.ts';
 import { runCommand } from './run.ts';
 import type { Command } from './types.ts';
 
 /** Every CLI command, in the order `sevlab --help` lists them. */
-export const commands: readonly Command[] = [demoCommand, decodeCommand, execCommand, runCommand, conformanceCommand];
+export const commands: readonly Command[] = [
+  demoCommand,
+  decodeCommand,
+  execCommand,
+  runCommand,
+  conformanceCommand,
+  replCommand,
+];

@@ -1,0 +1,20 @@
+import { render } from 'ink';
+import { historyFile, readHistory } from '../history.ts';
+import type { Session } from '../session.ts';
+import { App } from './App.tsx';
+
+/** Runs the full-screen REPL until quit; returns the exit status. */
+export async function startUi(
+  session: Session,
+  notes: readonly string[],
+  historyOption?: string,
+): Promise<number> {
+  const file = historyFile(historyOption);
+  const app = render(<App session={session} history={readHistory(file)} historyFile={file} notes={notes} />, {
+    exitOnCtrlC: false,
+    alternateScreen: true,
+    maxFps: 60,
+  });
+  await app.waitUntilExit();
+  return 0;
+}
