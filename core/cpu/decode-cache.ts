@@ -22,6 +22,11 @@ export class DecodeCache<B extends CachedBlock = CachedBlock> {
   private readonly pageKeys = new Map<number, number[]>();
   /** Bumped when a page becomes a code page, so vCPUs drop write-TLB entries that skip the check. */
   epoch = 0;
+  /**
+   * Runs after which a block is compiled to one function (exec/compile.ts); Infinity never compiles.
+   * Hot loops pay the compile once; code that runs a few times never does.
+   */
+  compileAfter = 32;
   /** Counters for the bench and tests. */
   hits = 0;
   misses = 0;

@@ -9,6 +9,7 @@ import { tlbOf, VcFault } from './access.ts';
 import type { CachedBlock, DecodeCache } from './decode-cache.ts';
 import { type DecodeError, decode } from './decoder/index.ts';
 import { binders, type Op } from './exec/bind.ts';
+import { type CompiledBlock, compileBlock } from './exec/compile.ts';
 import { ENDS_BLOCK, type Handler, handlers } from './exec/index.ts';
 import { archMsr } from './exec/system.ts';
 import { CONTRIBUTORY, fault, GuestFault, HAS_ERROR_CODE, VECTOR } from './fault.ts';
@@ -27,6 +28,9 @@ export interface Block extends CachedBlock {
   /** One pre-bound operation per instruction (exec/bind.ts). */
   readonly ops: Op[];
   readonly lens: number[];
+  /** Times run through the closures; at DecodeCache.compileAfter it is compiled (exec/compile.ts). */
+  runs: number;
+  fn: CompiledBlock | null;
   /** The block that followed this one last time, and its cache key (a one-entry chain). */
   succKey: number;
   succ: Block | null;
@@ -170,6 +174,7 @@ export class Executor extends CpuState {
     let k = 0;
     let blk: Block | null = null;
     let start = 0;
+    let compiled = false;
     try {
       if (n === 0) {
         this.deliverEvent();
@@ -191,15 +196,22 @@ export class Executor extends CpuState {
           k = 1;
         } else {
           const ops = blk.ops;
-          const lens = blk.lens;
-          const m = Math.min(left, ops.length);
-          let ip = start;
-          for (; k < m; ) {
-            ip += lens[k]!;
-            this.rip = ip;
-            ops[k]!(this);
-            k++;
-            if (!blk.valid) break;
+          if (blk.fn !== null && left >= ops.length) {
+            compiled = true;
+            k = blk.fn(this, start, ops, blk);
+            compiled = false;
+          } else {
+            if (++blk.runs === this.cache.compileAfter) blk.fn = compileBlock(blk.insns);
+            const lens = blk.lens;
+            const m = Math.min(left, ops.length);
+            let ip = start;
+            for (; k < m; ) {
+              ip += lens[k]!;
+              this.rip = ip;
+              ops[k]!(this);
+              k++;
+              if (!blk.valid) break;
+            }
           }
         }
         this.instructionsRetired += k;
@@ -223,13 +235,16 @@ export class Executor extends CpuState {
         this.notify(VECTOR.DB, -1, 'exception') && deliver(this, VECTOR.DB, -1, 'exception', this.rip);
       return null;
     } catch (e) {
-      this.instructionsRetired += k;
       // The faulting instruction starts after the k that completed (single steps set insnStart).
+      // Compiled code does not count: RIP (the faulting instruction's next offset) tells which.
       if (blk !== null) {
         let at = start;
-        for (let j = 0; j < k; j++) at += blk.lens[j]!;
+        if (compiled) {
+          for (k = 0; at + blk.lens[k]! !== this.rip && k < blk.lens.length - 1; k++) at += blk.lens[k]!;
+        } else for (let j = 0; j < k; j++) at += blk.lens[j]!;
         this.insnStart = at;
       }
+      this.instructionsRetired += k;
       this.lastBlock = null;
       if (e instanceof GuestFault) {
         this.rip = this.insnStart;
@@ -386,7 +401,8 @@ export class Executor extends CpuState {
       const k = d.op.exec;
       if (k === null || ENDS_BLOCK.has(k) || (d.rep !== 0 && STRING_KEYS.has(k))) break;
     }
-    const blk: Block = { valid: true, insns, ops, lens, succKey: -1, succ: null };
+    const fn = this.cache.compileAfter === 0 ? compileBlock(insns) : null;
+    const blk: Block = { valid: true, insns, ops, lens, runs: 0, fn, succKey: -1, succ: null };
     this.cache.put(key, gfn, blk);
     return blk;
   }

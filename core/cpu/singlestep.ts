@@ -94,12 +94,17 @@ export class SingleStepRunner {
     sevEs: false,
     decodeCache: this.cache,
   });
-  /** Vectors delivered during the current case, in order. */
-  private readonly vectors: number[] = [];
-
-  constructor() {
+  /**
+   * `compileAfter` 0 runs every case through compiled blocks (exec/compile.ts) instead of the
+   * pre-bound closures, so both execution paths meet the same outside truth.
+   */
+  constructor(opts: { compileAfter?: number } = {}) {
+    this.cache.compileAfter = opts.compileAfter ?? Number.POSITIVE_INFINITY;
     this.cpu.addInterruptHook((e) => this.vectors.push(e.vector));
   }
+
+  /** Vectors delivered during the current case, in order. */
+  private readonly vectors: number[] = [];
 
   run(t: SingleStepCase): CaseOutcome {
     const form = formOf(t.bytes);

@@ -4,13 +4,16 @@ import { gunzipSync } from 'node:zlib';
 import { type SingleStepCase, SingleStepRunner } from '../../core/index.ts';
 import { type Command, UsageError } from './types.ts';
 
-const usage = `Usage: sevlab conformance singlestep FILE...
+const usage = `Usage: sevlab conformance singlestep [--compiled] FILE...
 
 Runs SingleStepTests 80286 real-mode cases (gzipped JSON lines, one case per line: name, bytes,
 initial {regs, ram}, final {regs, ram}) on the interpreter and compares registers, flags and RAM.
 Flags the manual calls undefined for an instruction, and FLAGS bits 15:12 in real mode, are masked;
 forms where the 80286 differs from x86-64 processors are excluded, each with its reason
 (core/cpu/singlestep-tables.ts).
+
+--compiled runs every case through compiled blocks (the path hot code takes) instead of the
+pre-bound handler closures.
 
 Prints one line per file (passed, failed, excluded, with the first failures), the exclusion reasons
 with their counts, and ends with: N passed, N failed
@@ -37,8 +40,11 @@ export interface SingleStepSummary {
 }
 
 /** Runs every case of every file; the whole run shares one 16 MiB machine. */
-export function runSingleStepFiles(paths: readonly string[]): SingleStepSummary {
-  const runner = new SingleStepRunner();
+export function runSingleStepFiles(
+  paths: readonly string[],
+  opts: { compiled?: boolean } = {},
+): SingleStepSummary {
+  const runner = new SingleStepRunner(opts.compiled ? { compileAfter: 0 } : {});
   const summary: SingleStepSummary = { files: [], passed: 0, failed: 0, excluded: 0, exclusions: new Map() };
   for (const path of paths) {
     let text: string;
@@ -75,11 +81,13 @@ export const conformanceCommand: Command = {
   summary: 'run an outside CPU test suite (SingleStepTests 80286) on the interpreter',
   usage,
   run(argv) {
-    const [suite, ...files] = argv;
+    const [suite, ...rest] = argv;
+    const compiled = rest.includes('--compiled');
+    const files = rest.filter((a) => a !== '--compiled');
     if (suite !== 'singlestep')
       throw new UsageError(`unknown suite '${suite ?? ''}'; the one suite is 'singlestep'`);
     if (files.length === 0) throw new UsageError('give the gzipped JSON-lines files to run');
-    const s = runSingleStepFiles(files);
+    const s = runSingleStepFiles(files, { compiled });
     for (const f of s.files) {
       console.log(`${f.file}: ${f.passed} passed, ${f.failed} failed, ${f.excluded} excluded`);
       for (const why of f.failures) console.log(`  ${why}`);

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test';
+import { DecodeCache } from '../../core/index.ts';
 import { assemble, loadReal, rig } from './helpers/asm.ts';
 
 /**
@@ -173,5 +174,17 @@ describe('mode switches', () => {
     expect(r.cpu.getReg('ip')).toBe(BigInt(a.sym.real2! + 8));
     // The 16-bit data segment loaded in protected mode leaves a real-mode compatible cache behind.
     expect(r.cpu.getSegment('ss')).toEqual({ selector: 0x28, base: 0n, limit: 0xffff, attributes: 0x93 });
+  });
+
+  test('compiled blocks take the same path (every block compiled on first use)', () => {
+    const decodeCache = new DecodeCache();
+    decodeCache.compileAfter = 0;
+    const r = rig({ decodeCache });
+    loadReal(r, a, 0x8000);
+    expect(r.cpu.run({ maxInstructions: 1000 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.mode()).toBe('real');
+    expect(r.cpu.getReg('bx')).toBe(0x2222n);
+    expect(r.cpu.getReg('r9')).toBe(0xffffffffn);
+    expect(r.cpu.getReg('rsi')).toBe(BigInt(a.sym.lm64!));
   });
 });

@@ -13,6 +13,13 @@ const files = readdirSync(DIR)
 describe('SingleStepTests 80286 real-mode sample', () => {
   const s = runSingleStepFiles(files);
 
+  test('compiled blocks (the hot path) pass exactly the same cases', () => {
+    const compiled = runSingleStepFiles(files, { compiled: true });
+    expect(compiled.passed).toBe(s.passed);
+    expect(compiled.failed).toBe(0);
+    expect(compiled.files.flatMap((f) => f.failures)).toEqual([]);
+  });
+
   test('the whole sample is there (325 files, 29,460 cases)', () => {
     expect(files.length).toBe(325);
     expect(s.passed + s.failed + s.excluded).toBe(29460);

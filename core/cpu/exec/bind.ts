@@ -91,7 +91,7 @@ function aluBinder(op: number, form: 'E,G' | 'G,E' | 'E,I' | 'A,I', byte: boolea
       const [d, dsh] = place(i.reg, size, rex);
       const keep = size === 4 ? 0 : ~(mask << dsh);
       return (c) => {
-        const v = readLin(c, linear(c, seg, (c.r[b]! + c.r[x]! * sc + disp) & am, size), size);
+        const v = readLin(c, linear(c, seg, ((c.r[b]! + c.r[x]! * sc + disp) & am) >>> 0, size), size);
         const r = alu(c, op, size === 4 ? c.r[d]! >>> 0 : (c.r[d]! >>> dsh) & mask, v, size);
         if (!write) return;
         if (size === 4) {
@@ -104,13 +104,13 @@ function aluBinder(op: number, form: 'E,G' | 'G,E' | 'E,I' | 'A,I', byte: boolea
     if (write) return null;
     if (form === 'E,I') {
       return (c) => {
-        const v = readLin(c, linear(c, seg, (c.r[b]! + c.r[x]! * sc + disp) & am, size), size);
+        const v = readLin(c, linear(c, seg, ((c.r[b]! + c.r[x]! * sc + disp) & am) >>> 0, size), size);
         alu(c, op, v >>> 0, imm, size);
       };
     }
     const [s, ssh] = place(i.reg, size, rex);
     return (c) => {
-      const v = readLin(c, linear(c, seg, (c.r[b]! + c.r[x]! * sc + disp) & am, size), size);
+      const v = readLin(c, linear(c, seg, ((c.r[b]! + c.r[x]! * sc + disp) & am) >>> 0, size), size);
       alu(c, op, v >>> 0, size === 4 ? c.r[s]! >>> 0 : (c.r[s]! >>> ssh) & mask, size);
     };
   };
@@ -159,19 +159,19 @@ function movBinder(dir: 'E,G' | 'G,E', byte: boolean): Binder {
     if (dir === 'G,E') {
       if (size === 4) {
         return (c) => {
-          c.r[g] = readLin(c, linear(c, seg, (c.r[b]! + c.r[x]! * sc + disp) & am, 4), 4);
+          c.r[g] = readLin(c, linear(c, seg, ((c.r[b]! + c.r[x]! * sc + disp) & am) >>> 0, 4), 4);
           c.rh[g] = 0;
         };
       }
       const keep = ~(mask << gsh);
       return (c) => {
-        const v = readLin(c, linear(c, seg, (c.r[b]! + c.r[x]! * sc + disp) & am, size), size);
+        const v = readLin(c, linear(c, seg, ((c.r[b]! + c.r[x]! * sc + disp) & am) >>> 0, size), size);
         c.r[g] = (c.r[g]! & keep) | (v << gsh);
       };
     }
     return (c) => {
       const v = size === 4 ? c.r[g]! : (c.r[g]! >>> gsh) & mask;
-      writeLin(c, linear(c, seg, (c.r[b]! + c.r[x]! * sc + disp) & am, size), size, v);
+      writeLin(c, linear(c, seg, ((c.r[b]! + c.r[x]! * sc + disp) & am) >>> 0, size), size, v);
     };
   };
 }

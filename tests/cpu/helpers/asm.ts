@@ -80,6 +80,7 @@ export function rig(opts: Partial<Omit<CpuOptions, 'memory' | 'platform'>> & { s
     memory,
     platform,
     sevEs: opts.sevEs ?? false,
+    ...(opts.decodeCache ? { decodeCache: opts.decodeCache } : {}),
     ...(opts.vcDelivery ? { vcDelivery: opts.vcDelivery } : {}),
   });
   return { cpu, memory, outs };
