@@ -77,7 +77,7 @@ function parseSteps(
       throw new SchemaError(
         keys.length ? [...path, keys[1]!] : path,
         keys.length
-          ? `a step has exactly one kind, got ${listOf(keys)}; expected a new list entry (-) for each step`
+          ? `a step has exactly one kind, got ${keys.join(' and ')}; expected a new list entry (-) for each step`
           : `the step is empty; expected one of ${listOf(names, 40)}`,
         keys.length ? 'key' : 'value',
       );
