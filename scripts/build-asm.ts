@@ -21,6 +21,7 @@ const JUMP_TABLE = 'plugins/jump-table';
 const KERNELS = 'plugins/kexec/kernels';
 const FIRMWARE = 'plugins/kexec/firmware';
 const MMIO = 'plugins/mmio';
+const TEST_BLOBS = 'scenarios/jump-table/blobs';
 const KDUMP = 'plugins/kdump';
 
 interface AsmObject {
@@ -120,6 +121,18 @@ export const TARGETS: readonly Target[] = [
     symbolsConst: 'DECOMPRESSOR_SYMBOLS',
     symbolsDoc: 'Symbols of the decompressor image (asm/decompressor.S): guest physical addresses.',
   },
+  ...['faulting_blob', 'too_big_blob', 'gdt_outside_blob'].map(
+    (name): Target => ({
+      name,
+      outDir: TEST_BLOBS,
+      objects: [{ src: `${TEST_BLOBS}/${name}.S`, flags: ['--32'] }],
+      script: `${TEST_BLOBS}/blob.lds`,
+      emulation: 'elf_i386',
+      output: 'bin',
+      symbolsConst: `${name.toUpperCase()}_SYMBOLS`,
+      symbolsDoc: `Symbols of the scenario test blob ${name}.S (offsets in the page).`,
+    }),
+  ),
 ];
 
 /** Runs one binutils tool; a failure throws with the tool's own message. */

@@ -18,7 +18,7 @@ import {
 
 export interface KexecPluginOptions {
   sevSnp?: boolean;
-  budget?: number;
+  budget?: number | bigint;
 }
 
 export const kexecPlugin = definePlugin<KexecPluginOptions>({
@@ -30,9 +30,11 @@ export const kexecPlugin = definePlugin<KexecPluginOptions>({
       s.sevSnp = options.sevSnp;
     }
     if (options.budget !== undefined) {
-      if (!Number.isInteger(options.budget) || options.budget < 1)
+      // YAML integers may arrive as bigint.
+      const budget = Number(options.budget);
+      if (!Number.isInteger(budget) || budget < 1)
         throw new Error('option budget: expected a positive instruction count such as 50000000');
-      s.budget = options.budget;
+      s.budget = budget;
     }
     for (const c of [bootCommand, kexecCommand, blobCommand, cpuCommand]) api.addCommand(c);
     for (const st of [

@@ -26,6 +26,11 @@ interface Expect {
 const isMap = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** YAML integers may arrive as bigint; small ones become numbers, everything else is left alone. */
+const num = (v: unknown): unknown =>
+  typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= 0n ? Number(v) : v;
+const show = (v: unknown): string => (typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+
 function keys(v: Record<string, unknown>, path: string, allowed: readonly string[]): void {
   for (const k of Object.keys(v))
     if (!allowed.includes(k))
@@ -34,10 +39,11 @@ function keys(v: Record<string, unknown>, path: string, allowed: readonly string
 
 function parseExpect(v: Record<string, unknown>, path: string): Expect {
   const out: Expect = {};
-  if (v.online !== undefined) {
-    if (!Number.isInteger(v.online) || (v.online as number) < 0)
-      throw new Error(`${path}.online: got ${JSON.stringify(v.online)}; expected a CPU count such as 4`);
-    out.online = v.online as number;
+  const online = num(v.online);
+  if (online !== undefined) {
+    if (!Number.isInteger(online) || (online as number) < 0)
+      throw new Error(`${path}.online: got ${show(online)}; expected a CPU count such as 4`);
+    out.online = online as number;
   }
   if (v.fails !== undefined) {
     if (typeof v.fails !== 'string' || v.fails === '')
@@ -184,21 +190,21 @@ function hotplugStep(kind: 'cpu-offline' | 'cpu-online', dir: 'down' | 'up'): Pl
     summary: dir === 'down' ? 'take a CPU offline: play_dead parks it' : 'bring a parked CPU back online',
     schema: {
       oneOf: [
-        { type: 'integer', minimum: 1 },
+        { type: 'integer', minimum: 0 },
         {
           type: 'object',
           additionalProperties: false,
           required: ['cpu'],
-          properties: { cpu: { type: 'integer', minimum: 1 }, fails: EXPECT_SCHEMA.fails },
+          properties: { cpu: { type: 'integer', minimum: 0 }, fails: EXPECT_SCHEMA.fails },
         },
       ],
     },
     parse(value, path) {
-      const map = isMap(value) ? value : { cpu: value };
+      const map = isMap(value) ? { ...value, cpu: num(value.cpu) } : { cpu: num(value) };
       keys(map, path, ['cpu', 'fails']);
       const cpuPath = isMap(value) ? `${path}.cpu` : path;
-      if (!Number.isInteger(map.cpu) || (map.cpu as number) < 1)
-        throw new Error(`${cpuPath}: got ${JSON.stringify(map.cpu)}; expected an AP number such as 2`);
+      if (!Number.isInteger(map.cpu) || (map.cpu as number) < 0)
+        throw new Error(`${cpuPath}: got ${show(map.cpu)}; expected a CPU number such as 2`);
       return { cpu: map.cpu as number, ...parseExpect(map, path) };
     },
     run: (v, m) => {
@@ -265,9 +271,10 @@ export const spuriousWakeStep: PluginStep<{ vcpu: number }> = {
   parse(value, path) {
     if (!isMap(value)) throw new Error(`${path}: expected { vcpu: N }`);
     keys(value, path, ['vcpu']);
-    if (!Number.isInteger(value.vcpu) || (value.vcpu as number) < 0)
-      throw new Error(`${path}.vcpu: got ${JSON.stringify(value.vcpu)}; expected a vCPU number`);
-    return { vcpu: value.vcpu as number };
+    const vcpu = num(value.vcpu);
+    if (!Number.isInteger(vcpu) || (vcpu as number) < 0)
+      throw new Error(`${path}.vcpu: got ${show(vcpu)}; expected a vCPU number`);
+    return { vcpu: vcpu as number };
   },
   run: (v, m) => spuriousWake(m, v.vcpu),
 };
