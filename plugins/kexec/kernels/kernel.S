@@ -144,8 +144,19 @@ startup_64_cs_reloaded:
 	movb	$1, (%rdi)			/* set_cpu_online(0, true) */
 
 	call	sev_es_setup_ap_jump_table
-	call	smp_boot_aps
+	/*
+	 * Under SEV-ES an AP can only start through the reset vector in the AP jump table: without a
+	 * usable table (the loader passes 0) the kernel stays on one CPU instead of sending SIPIs that
+	 * would start the APs at a reset vector nobody wrote.
+	 */
+	movq	boot_info(%rip), %rsi
+	testl	$BI_FLAG_SEV_ES, BI_FLAGS(%rsi)
+	jz	1f
+	cmpq	$0, BI_JUMP_TABLE_GPA(%rsi)
+	je	2f
+1:	call	smp_boot_aps
 	call	wait_for_aps_online
+2:
 
 	movl	$EVENT_SMP_BOOTED, %eax
 	call	count_online
