@@ -99,6 +99,9 @@ export class CpuState implements FlagState {
   exitReason: StopReason | null = null;
   /** Extended control register 0 (XSETBV); x87 state is always enabled. */
   xcr0 = 1;
+  /** x87 control and status words: only the FNINIT/FNSTSW/FNSTCW/FLDCW probe firmware does. */
+  fpuCw = 0x37f;
+  fpuSw = 0;
   instructionsRetired = 0;
   /** High dword of the last 8-byte memory read (so reads return numbers and never allocate). */
   hi32 = 0;

@@ -4,7 +4,7 @@
  * table marks them i64, the decoder raises #UD).
  */
 import { fault, VECTOR } from '../fault.ts';
-import { ARITH_FLAGS, carryFlag, FLAG, readFlags, settleFlags, szp } from '../flags.ts';
+import { ARITH_FLAGS, FLAG, readFlags, settleFlags, szp } from '../flags.ts';
 import type { Insn } from '../insn.ts';
 import type { CpuState } from '../state.ts';
 
@@ -95,5 +95,4 @@ export const bcdHandlers = {
     setAx(c, v);
     setArith(c, szp(v, 1));
   },
-  salc: (c: CpuState, _i: Insn) => setAl(c, carryFlag(c) ? 0xff : 0),
 };
