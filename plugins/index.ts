@@ -1,4 +1,5 @@
 import type { Plugin } from '../core/index.ts';
+import { apCreationPlugin } from './ap-creation/index.ts';
 import { kexecPlugin } from './kexec/plugin.ts';
 import { mmioPlugin } from './mmio/index.ts';
 
@@ -8,6 +9,7 @@ import { mmioPlugin } from './mmio/index.ts';
  */
 // biome-ignore lint/suspicious/noExplicitAny: each plugin has its own options type
 export const builtinPlugins: Readonly<Record<string, Plugin<any>>> = {
+  'ap-creation': apCreationPlugin,
   kexec: kexecPlugin,
   mmio: mmioPlugin,
 };
