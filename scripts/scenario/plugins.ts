@@ -15,6 +15,14 @@ export interface PluginUse {
   options: Record<string, unknown>;
 }
 
+/** Integers reach a plugin's options as numbers when they fit one exactly, else as bigints. */
+function plainNumbers(v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v;
+  if (Array.isArray(v)) return v.map(plainNumbers);
+  if (isMapping(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainNumbers(x)]));
+  return v;
+}
+
 const options: Schema<Record<string, unknown>> = {
   expected: 'a mapping of plugin options',
   json: () => ({ type: 'object' }),
@@ -22,7 +30,7 @@ const options: Schema<Record<string, unknown>> = {
     if (v === null || v === undefined) return {};
     if (!isMapping(v))
       throw new SchemaError(path, `got ${describeValue(v)}; expected a mapping of plugin options`);
-    return v;
+    return plainNumbers(v) as Record<string, unknown>;
   },
 };
 
