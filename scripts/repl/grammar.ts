@@ -114,6 +114,15 @@ export function parseArgs(specs: readonly ArgSpec[], words: readonly string[], c
       }
       continue;
     }
+    if (spec.kind === 'hex' && w !== undefined) {
+      // Hex bytes may be split into words (`90 c3`), up to the literal that follows (`@`).
+      const stop = specs[specs.indexOf(spec) + 1];
+      let j = i;
+      while (j < words.length && !(stop?.kind === 'literal' && words[j] === stop.name)) j++;
+      values.set(spec.name, parseWord(spec, words.slice(i, j).join(''), ctx));
+      i = j;
+      continue;
+    }
     if (w === undefined) {
       if (spec.optional) continue;
       throw new Error(`missing ${spec.name}`);

@@ -5,6 +5,7 @@ import {
   type HookHandle,
   type Machine,
   type MachineSnapshot,
+  REGISTER_NAMES,
   type Vcpu,
 } from '../../core/index.ts';
 import type { ExprContext } from './expr.ts';
@@ -103,7 +104,11 @@ export class Session {
   /** Registers and memory for argument expressions, read from the selected vCPU. */
   exprContext(): ExprContext {
     return {
-      reg: (name) => this.cpu.getReg(name),
+      reg: (name) => {
+        if (!REGISTER_NAMES.includes(name))
+          throw new Error(`'$${name}' is not a register (e.g. $rax, $eip, $cr0; Tab lists them)`);
+        return this.cpu.getReg(name);
+      },
       pc: () => linearPc(this.cpu),
       segmentBase: (name) => this.cpu.getSegment(name).base,
       readPhys: (gpa, size) => {

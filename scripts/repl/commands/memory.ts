@@ -63,17 +63,21 @@ function examine(
   example: string,
 ): string {
   const fmt = format(fmtText, example);
-  s.memoryView = { space, address: at };
+  let lines: string[];
   if (fmt.format === 'i') {
     const bytes = codeBytes(s, space, at, fmt.count, example);
-    return disassembleLines(bytes, at, fmt.count, codeSize(s)).join('\n');
+    lines = disassembleLines(bytes, at, fmt.count, codeSize(s));
+  } else {
+    const length = fmt.count * X_UNITS[fmt.unit];
+    const ranges =
+      space === 'virtual'
+        ? virtualRanges(s.machine, s.cpu, at, length, 'read', example)
+        : [checkPhysical(s.machine, at, length, example)];
+    lines = examineLines(readRanges(s.machine, ranges), at, fmt);
   }
-  const length = fmt.count * X_UNITS[fmt.unit];
-  const ranges =
-    space === 'virtual'
-      ? virtualRanges(s.machine, s.cpu, at, length, 'read', example)
-      : [checkPhysical(s.machine, at, length, example)];
-  return examineLines(readRanges(s.machine, ranges), at, fmt).join('\n');
+  // Only a successful examine moves the memory pane.
+  s.memoryView = { space, address: at };
+  return lines.join('\n');
 }
 
 const SET_WIDTHS = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
@@ -90,7 +94,8 @@ const setRows = Object.entries(SET_WIDTHS).map(([name, size]) =>
       const v = a.bigint('VALUE');
       const max = (1n << BigInt(size * 8)) - 1n;
       // Why: a negative number is meant as two's complement; anything else wider is a typo.
-      if (v > max && BigInt.asIntN(64, v) < -(1n << BigInt(size * 8 - 1)))
+      const signed = BigInt.asIntN(64, v);
+      if (v > max && !(signed < 0n && signed >= -(1n << BigInt(size * 8 - 1))))
         throw new CommandError(`${hex(v)} does not fit in ${size * 8} bits; example: ${example}`);
       const bytes = new Uint8Array(size);
       for (let i = 0; i < size; i++) bytes[i] = Number((v >> BigInt(8 * i)) & 0xffn);
