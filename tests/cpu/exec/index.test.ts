@@ -5,7 +5,7 @@ import { assemble, loadReal, rig } from '../helpers/asm.ts';
 
 describe('the dispatch table', () => {
   test('every exec key of the opcode table has a handler or an UNSUPPORTED row with its reason', () => {
-    const missing = execKeys().filter((k) => !(k in handlers));
+    const missing: string[] = execKeys().filter((k) => !(k in handlers));
     expect(missing.sort()).toEqual(Object.keys(UNSUPPORTED).sort());
   });
 
