@@ -1,5 +1,6 @@
 import type { Plugin } from '../core/index.ts';
 import { apCreationPlugin } from './ap-creation/index.ts';
+import { kdumpPlugin } from './kdump/index.ts';
 import { kexecPlugin } from './kexec/plugin.ts';
 import { mmioPlugin } from './mmio/index.ts';
 
@@ -10,6 +11,7 @@ import { mmioPlugin } from './mmio/index.ts';
 // biome-ignore lint/suspicious/noExplicitAny: each plugin has its own options type
 export const builtinPlugins: Readonly<Record<string, Plugin<any>>> = {
   'ap-creation': apCreationPlugin,
+  kdump: kdumpPlugin,
   kexec: kexecPlugin,
   mmio: mmioPlugin,
 };

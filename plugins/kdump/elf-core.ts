@@ -78,7 +78,10 @@ function extnumSection(phnum: number): Uint8Array {
 }
 
 /** The headers and notes; `dataStart` is where the first PT_LOAD's bytes go. */
-export function coreHeaders(notes: Uint8Array, segments: readonly CoreSegment[]): { head: Uint8Array; dataStart: number } {
+export function coreHeaders(
+  notes: Uint8Array,
+  segments: readonly CoreSegment[],
+): { head: Uint8Array; dataStart: number } {
   const phnum = segments.length + 1;
   const xnum = phnum >= PN_XNUM;
   const shoff = xnum ? EHDR + phnum * PHDR : 0;
@@ -117,7 +120,8 @@ export function writeElfCore(
       offset += s.size;
     }
     // A core without memory still spans its page-aligned header area.
-    if (segments.length === 0 && dataStart > head.length) writeSync(fd, new Uint8Array(1), 0, 1, dataStart - 1);
+    if (segments.length === 0 && dataStart > head.length)
+      writeSync(fd, new Uint8Array(1), 0, 1, dataStart - 1);
   } finally {
     closeSync(fd);
   }

@@ -45,6 +45,8 @@ export interface KdumpSession {
   parkAps: boolean;
   loaded: KdumpLoaded | null;
   crash: KdumpCrash | null;
+  /** The dumps the steps wrote last, for `dumps-compare`. */
+  written: { vmcore?: string; hostDump?: string };
 }
 
 const sessions = new WeakMap<Machine, KdumpSession>();
@@ -52,7 +54,7 @@ const sessions = new WeakMap<Machine, KdumpSession>();
 export function kdumpSession(machine: Machine): KdumpSession {
   let s = sessions.get(machine);
   if (!s) {
-    s = { crashkernel: DEFAULT_CRASHKERNEL, parkAps: false, loaded: null, crash: null };
+    s = { crashkernel: DEFAULT_CRASHKERNEL, parkAps: false, loaded: null, crash: null, written: {} };
     sessions.set(machine, s);
   }
   return s;
