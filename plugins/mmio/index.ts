@@ -26,20 +26,33 @@ export {
 } from './decompressor.ts';
 export { handleMmio, npfVcHandler } from './npf-vc.ts';
 
-export const mmioPlugin = definePlugin({
+export interface MmioPluginOptions {
+  /**
+   * Register the NPF #VC handler (default true). false keeps the commands and steps but leaves the
+   * guest kernel with only its early #VC handlers, as before "x86/sev: Add MMIO handling support to
+   * boot/compressed/ code".
+   */
+  emulate?: boolean;
+}
+
+export const mmioPlugin = definePlugin<MmioPluginOptions>({
   name: 'mmio',
-  setup(api) {
+  setup(api, options) {
+    const emulate = options.emulate ?? true;
+    if (typeof emulate !== 'boolean')
+      throw new Error(`option emulate is ${JSON.stringify(emulate)}: give true or false`);
     const m = api.machine;
-    api.onVc(
-      npfVcHandler((ctx, message) =>
-        m.log.append({
-          kind: 'log',
-          vcpu: ctx.vcpu.index,
-          source: 'kernel',
-          message: `${message} at RIP ${hex(ctx.regs.get('rip'))}`,
-        }),
-      ),
-    );
+    if (emulate)
+      api.onVc(
+        npfVcHandler((ctx, message) =>
+          m.log.append({
+            kind: 'log',
+            vcpu: ctx.vcpu.index,
+            source: 'kernel',
+            message: `${message} at RIP ${hex(ctx.regs.get('rip'))}`,
+          }),
+        ),
+      );
     for (const c of [vgaCommand, serialCommand, regfileCommand, decompressorCommand]) api.addCommand(c);
     api.addStep(vgaShowsStep as never);
     api.addStep(decompressorStartStep as never);
