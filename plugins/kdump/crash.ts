@@ -131,6 +131,8 @@ export function crashKexec(machine: Machine, requestedCpu = 0): CrashOutcome {
   c.setReg('rsi', loaded.capture.bootInfo);
   c.setReg('rdx', loaded.capture.entry);
   c.setReg('rip', field('crash_relocate_kernel'));
+  // An oops CPU waits in the die stub's hlt; the panic path that runs on it now is this model.
+  c.halted = false;
   machine.hv.setState(vcpu, 'running', 'machine_kexec: crash kernel');
   const sig = loaded.capture.bootInfo + BOOT_INFO.signature;
   machine.run({
