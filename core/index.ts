@@ -1,23 +1,31 @@
 // The public surface of core/: everything the CLI, plugins, scenarios and the REPL may use.
 
 export {
+  type CodeHook,
   Cpu,
   type CpuOptions,
+  type CpuRunOptions,
   type CpuSnapshot,
   type HookHandle,
+  type InterruptHook,
+  type MemoryHook,
   type SegmentState,
+  type TableRegister,
   type TranslateResult,
+  type VirtualFault,
 } from './cpu/cpu.ts';
 export { DecodeCache } from './cpu/decode-cache.ts';
 export { type DecodeError, decode } from './cpu/decoder/index.ts';
 export { disasm } from './cpu/disasm.ts';
 export { type CodeSize, type Insn, SEG, type SegIndex } from './cpu/insn.ts';
 export { type MmioClass, type MmioClassName, mmioClass } from './cpu/mmio-class.ts';
+export type { CpuMode } from './cpu/modes.ts';
 export type { ExecKey, OpcodeRow } from './cpu/opcodes/index.ts';
 export type { CpuidResult, Platform } from './cpu/platform.ts';
 export { REGISTER_NAMES } from './cpu/reg-names.ts';
+export { RESET_SIGNATURE } from './cpu/reset.ts';
 export { type CaseOutcome, type SingleStepCase, SingleStepRunner } from './cpu/singlestep.ts';
-export { EXCLUDED_FORMS, EXCEPTION_DIFFERENCES, UNDEFINED_FLAGS } from './cpu/singlestep-tables.ts';
+export { EXCEPTION_DIFFERENCES, EXCLUDED_FORMS, UNDEFINED_FLAGS } from './cpu/singlestep-tables.ts';
 export type { StopReason } from './cpu/stop-reason.ts';
 export * from './devices/index.ts';
 export {

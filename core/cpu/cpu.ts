@@ -31,7 +31,7 @@ export interface CpuOptions {
   cBitPosition?: number;
 }
 
-export interface RunOptions {
+export interface CpuRunOptions {
   maxInstructions: number;
   /** Stop before executing the instruction at CS:IP (CS selector optional). */
   until?: { cs?: number; ip: number | bigint };
@@ -446,7 +446,7 @@ export class Cpu extends Executor {
 
   // ---- running ----
 
-  run(opts: RunOptions): StopReason {
+  run(opts: CpuRunOptions): StopReason {
     if (!opts || !Number.isFinite(opts.maxInstructions) || opts.maxInstructions < 0) {
       throw new Error('run({ maxInstructions }) needs a non-negative instruction count');
     }
@@ -521,6 +521,17 @@ export class Cpu extends Executor {
     this.stopRequest = null;
     updateMode(this);
     this.tlb?.flush();
+  }
+
+  /**
+   * Where the vCPU is, segment:offset first (never a flat "pc"): `F000:FFF0` in real and 16-bit
+   * code, `0008:00001000` in 32-bit code, `0010:ffffffff81000000` in 64-bit code.
+   */
+  location(): string {
+    const cs = this.segSel[SEGS.CS]!.toString(16).padStart(4, '0').toUpperCase();
+    const width = this.codeSize === 64 ? 16 : this.codeSize === 32 ? 8 : 4;
+    const ip = BigInt.asUintN(this.codeSize, BigInt(this.rip)).toString(16).padStart(width, '0');
+    return `${cs}:${width === 4 ? ip.toUpperCase() : ip}`;
   }
 
   /** RIP as an unsigned 64-bit value (for display: CS:IP in real mode is `cs`, `rip`). */

@@ -185,12 +185,14 @@ export class Executor extends CpuState {
       // Blocks back to back until n instructions ran or something needs the outer loop's attention.
       let left = n;
       for (;;) {
+        start = this.rip;
+        blk = this.blockAt();
+        // After the lookup: building this block may have made its page a code page, and a write-TLB
+        // entry filled before that would let a store into it skip the invalidation.
         if (t.epoch !== this.cache.epoch) {
           t.flushWrites();
           t.epoch = this.cache.epoch;
         }
-        start = this.rip;
-        blk = this.blockAt();
         if (blk === null) {
           this.stepUncached();
           k = 1;
