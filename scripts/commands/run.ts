@@ -118,13 +118,13 @@ export async function runCommandMain(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const start = performance.now();
-  const live = progress(process.stderr, process.stderr.isTTY === true);
+  const live = progress(process.stderr, process.stderr.isTTY === true, files.length);
   const results = await runPool(files, {
     jobs: args.jobs,
     outDir: args.out,
     ...seed,
     onStart: (f) => live.start(f),
-    onResult: (r, done, total) => live.result(r, done, total),
+    onResult: (r, done) => live.result(r, done),
   });
   live.end();
   const wall = performance.now() - start;

@@ -7,14 +7,13 @@ import { ms } from './table.ts';
 
 export interface Progress {
   start(file: string): void;
-  result(r: ScenarioResult, done: number, total: number): void;
+  result(r: ScenarioResult, done: number): void;
   end(): void;
 }
 
-export function progress(stream: NodeJS.WriteStream, tty: boolean): Progress {
+export function progress(stream: NodeJS.WriteStream, tty: boolean, total: number): Progress {
   const running = new Set<string>();
   let done = 0;
-  let total = 0;
   const redraw = () => {
     const names = [...running].join(', ');
     const text = `[${done}/${total}] running ${names}`;
@@ -26,10 +25,9 @@ export function progress(stream: NodeJS.WriteStream, tty: boolean): Progress {
       running.add(file);
       if (tty) redraw();
     },
-    result(r, d, t) {
+    result(r, d) {
       running.delete(r.file);
       done = d;
-      total = t;
       if (tty) {
         if (r.outcome.kind !== 'pass') stream.write(`\r\x1b[2K${r.outcome.kind.toUpperCase()} ${r.file}\n`);
         redraw();
