@@ -56,7 +56,7 @@ describe('SVM_VMGEXIT_MMIO_WRITE and _READ', () => {
     const got = sharedBytes(g, 16);
     expect(got.slice(0, 8)).toEqual(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
     // The page after the device is private guest RAM: the host reads ciphertext, not 0xaa 0xbb ...
-    expect(got.slice(8)).toEqual(m.memory.hvRead(REGFILE + 0x1000, 8));
+    expect([...got.slice(8)]).toEqual([...m.memory.hvRead(REGFILE + 0x1000, 8)]);
     expect(got.slice(8, 12)).not.toEqual(Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd));
   });
 
