@@ -220,6 +220,10 @@ export class Executor extends CpuState {
         left -= k;
         k = 0;
         blk = null;
+        if (this.shadowArm) {
+          this.shadowUntil = this.instructionsRetired + 1;
+          this.shadowArm = false;
+        }
         if (
           left <= 0 ||
           this.halted ||

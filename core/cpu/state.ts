@@ -94,6 +94,11 @@ export class CpuState implements FlagState {
   nmiBlocked = false;
   /** Interrupts are inhibited until instructionsRetired reaches this (STI, MOV SS shadow). */
   shadowUntil = 0;
+  /**
+   * Set by STI (IF 0 -> 1) and MOV/POP SS: the next instruction runs before interrupts are taken.
+   * These instructions end their block; the run loop turns the flag into `shadowUntil`.
+   */
+  shadowArm = false;
   stopRequest: string | null = null;
   /** Set by an instruction that ends the run (VMGEXIT); the run loop returns it. */
   exitReason: StopReason | null = null;

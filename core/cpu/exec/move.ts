@@ -37,7 +37,7 @@ export function movToSeg(c: CpuState, seg: number, sel: number): void {
   if (seg === SEGS.CS || seg > SEGS.GS) throw ud('MOV to CS or to a segment register that does not exist');
   loadSegment(c, seg, sel);
   if (seg === SEGS.SS) {
-    c.shadowUntil = c.instructionsRetired + 2;
+    c.shadowArm = true;
     // SS.B selects the stack size outside 64-bit mode.
     c.stackSize = c.long64 ? 8 : (c.cr0 & 1) !== 0 && (c.segAttr[SEGS.SS]! & 0x400) !== 0 ? 4 : 2;
   }

@@ -42,7 +42,6 @@ function popf(c: CpuState, size: number): void {
   const mask = size === 2 ? 0x7fd5 : 0x3f7fd5 & ~(FLAG.VM | FLAG.RF);
   const next = ((cur & ~mask) | (v & mask)) >>> 0;
   writeFlags(c, next);
-  if ((cur & FLAG.IF) === 0 && (next & FLAG.IF) !== 0) c.shadowUntil = c.instructionsRetired + 1;
 }
 
 export const stackHandlers = {

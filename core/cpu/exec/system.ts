@@ -190,7 +190,7 @@ export const systemHandlers = {
   cli: (c: CpuState, _i: Insn) => setFlag(c, FLAG.IF, false),
   sti: (c: CpuState, _i: Insn) => {
     // STI shadow: interrupts are recognised only after the next instruction (APM "STI").
-    if ((c.flagsBits & FLAG.IF) === 0) c.shadowUntil = c.instructionsRetired + 2;
+    if ((c.flagsBits & FLAG.IF) === 0) c.shadowArm = true;
     setFlag(c, FLAG.IF, true);
   },
   cld: (c: CpuState, _i: Insn) => setFlag(c, FLAG.DF, false),
