@@ -328,7 +328,7 @@ export class Machine {
       readVirt: (seg, offset, length) => v.cpu.readVirtual(seg, offset, length) as Uint8Array | FaultInfo,
       writeVirt: (seg, offset, bytes) => v.cpu.writeVirtual(seg, offset, bytes) as FaultInfo | null,
       segment: (seg) => {
-        const s = v.cpu.getSegment(SEGMENT_NAMES[seg] ?? 'ds');
+        const s = v.cpu.getSegment(SEGMENT_NAMES[seg] ?? String(seg));
         return { base: s.base, limit: s.limit };
       },
       cpl: () => v.cpu.cpl,
@@ -336,12 +336,13 @@ export class Machine {
         const r = v.cpu.translate(linear, access);
         if ('fault' in r) return { vector: r.fault.vector, errorCode: r.fault.errorCode, cr2: linear };
         // The walk strips the C-bit and the model keeps it per page, so the page's state answers what
-        // the kernel reads from _PAGE_ENC of the PTE. MMIO and holes are shared.
-        return { gpa: r.gpa, encrypted: this.memory.mmioAt(r.gpa) === undefined && this.isPrivateRam(r.gpa) };
+        // the kernel reads from _PAGE_ENC of the PTE.
+        return { gpa: r.gpa, encrypted: this.isPrivateRam(r.gpa) };
       },
     };
   }
 
+  /** Private RAM; MMIO and addresses beyond RAM are shared. */
   private isPrivateRam(gpa: number): boolean {
     return gpa < this.memory.size && this.memory.isEncrypted(gpa);
   }

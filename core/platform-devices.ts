@@ -3,7 +3,6 @@
  * section (QEMU's pc machine gives a guest the same set): COM1, the VGA text buffer, the local APIC's
  * xAPIC page, and optionally a register-file test device that records every access.
  */
-import type { AccessLog } from './devices/access-log.ts';
 import type { PortBus } from './devices/port-bus.ts';
 import { RegfileDevice } from './devices/regfile-device.ts';
 import { COM1, UART_PORTS, Uart16550 } from './devices/uart16550.ts';
@@ -47,16 +46,14 @@ export interface PlatformDevices {
   readonly uart: Uart16550 | null;
   readonly vga: VgaText | null;
   readonly xapic: XapicMmio | null;
+  /** Its `log` holds every access, in order. */
   readonly regfile: RegfileDevice | null;
-  /** Accesses to the register file, in order (empty without one). */
-  readonly regfileLog: AccessLog;
 }
 
 export function attachPlatformDevices(
   config: PlatformDevicesConfig,
   deps: PlatformDeviceDeps,
 ): PlatformDevices {
-  const regfileLog: AccessLog = [];
   let uart: Uart16550 | null = null;
   if (config.com1) {
     let line = '';
@@ -88,8 +85,8 @@ export function attachPlatformDevices(
   let regfile: RegfileDevice | null = null;
   if (config.regfile) {
     const { base, size } = config.regfile;
-    regfile = new RegfileDevice({ size, log: regfileLog });
+    regfile = new RegfileDevice({ size });
     deps.memory.addMmio(base, Math.ceil(size / PAGE_SIZE) * PAGE_SIZE, regfile);
   }
-  return { uart, vga, xapic, regfile, regfileLog };
+  return { uart, vga, xapic, regfile };
 }

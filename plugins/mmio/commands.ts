@@ -42,9 +42,10 @@ export const regfileCommand: PluginCommand = {
   run: (args, machine) => {
     if (args.length > 0)
       throw new CommandError(`regfile takes no arguments, got '${args.join(' ')}'; example: regfile`);
-    if (!machine.devices.regfile)
+    const regfile = machine.devices.regfile;
+    if (!regfile)
       throw new CommandError('this machine has no register file: give devices.regfile { base, size }');
-    return machine.devices.regfileLog
+    return regfile.log
       .map((a) => `${a.op.padEnd(5)} +0x${a.offset.toString(16)} ${a.size} 0x${a.value.toString(16)}`)
       .join('\n');
   },

@@ -42,9 +42,10 @@ function access(
   note: NestedVcNote,
 ): Uint8Array | VcResult {
   const { insn, regs } = ctx;
-  const r = side.read ? regs.readVirt(seg, offset, bytes) : regs.writeVirt(seg, offset, side.data);
+  const r = side.read
+    ? regs.readVirt(seg, offset, bytes)
+    : (regs.writeVirt(seg, offset, side.data) ?? side.data);
   if (r instanceof Uint8Array) return r;
-  if (r === null) return side.read ? new Uint8Array(bytes) : side.data;
   if (r.vector !== X86_TRAP_VC || r.errorCode !== SVM_EXIT_NPF) return exception(r);
   const ref = linearOf(insn, regs, seg, offset, bytes);
   if (!ref.ok) return { result: 'ES_DECODE_FAILED', why: ref.why };

@@ -37,7 +37,7 @@ describe('SVM_VMGEXIT_MMIO_WRITE and _READ', () => {
     const data = Uint8Array.from({ length: 20 }, (_, i) => i + 1);
     const g = exit(m, SVM_VMGEXIT.MMIO_WRITE, REGFILE + 0x10, 20, data);
     expect(g.get('sw_exit_info_1')).toBe(0n);
-    expect(m.devices.regfileLog.map((a) => [a.op, a.offset, a.size])).toEqual([
+    expect(m.devices.regfile!.log.map((a) => [a.op, a.offset, a.size])).toEqual([
       ['write', 0x10, 8],
       ['write', 0x18, 8],
       ['write', 0x20, 4],
@@ -52,7 +52,7 @@ describe('SVM_VMGEXIT_MMIO_WRITE and _READ', () => {
     m.memory.write(REGFILE + 0x1000, Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd, 0, 0, 0, 0));
     const g = exit(m, SVM_VMGEXIT.MMIO_READ, REGFILE + 0xff8, 16);
     expect(g.get('sw_exit_info_1')).toBe(0n);
-    expect(m.devices.regfileLog.map((a) => [a.op, a.offset, a.size])).toEqual([['read', 0xff8, 8]]);
+    expect(m.devices.regfile!.log.map((a) => [a.op, a.offset, a.size])).toEqual([['read', 0xff8, 8]]);
     const got = sharedBytes(g, 16);
     expect(got.slice(0, 8)).toEqual(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
     // The page after the device is private guest RAM: the host reads ciphertext, not 0xaa 0xbb ...
@@ -64,7 +64,7 @@ describe('SVM_VMGEXIT_MMIO_WRITE and _READ', () => {
     const m = machine();
     m.boot();
     exit(m, SVM_VMGEXIT.MMIO_WRITE, REGFILE + 0xffc, 8, new Uint8Array(8).fill(0x11));
-    expect(m.devices.regfileLog.map((a) => [a.op, a.offset, a.size])).toEqual([['write', 0xffc, 4]]);
+    expect(m.devices.regfile!.log.map((a) => [a.op, a.offset, a.size])).toEqual([['write', 0xffc, 4]]);
   });
 
   test('length 0 touches no device and succeeds', () => {
@@ -72,7 +72,7 @@ describe('SVM_VMGEXIT_MMIO_WRITE and _READ', () => {
     m.boot();
     const g = exit(m, SVM_VMGEXIT.MMIO_READ, REGFILE, 0);
     expect([g.get('sw_exit_info_1'), g.get('sw_exit_info_2')]).toEqual([0n, 0n]);
-    expect(m.devices.regfileLog).toEqual([]);
+    expect(m.devices.regfile!.log).toEqual([]);
   });
 
   test('an address that is neither a device nor guest memory is malformed input (GHCB_ERR_INVALID_INPUT)', () => {

@@ -59,7 +59,7 @@ function run(img: DifferentialImage, sev: 'none' | 'es'): Run {
     regs,
     trace,
     image: machine.memory.read(seg.paddr, seg.memsz),
-    regfileLog: machine.devices.regfileLog,
+    regfileLog: machine.devices.regfile!.log,
     regfileBytes: machine.devices.regfile!.bytes.slice(),
     vga: machine.devices.vga!.render(),
   };

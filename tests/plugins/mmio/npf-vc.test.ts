@@ -98,7 +98,7 @@ buf:	.quad	0`);
       BigInt(guest.sym('buf') + 3),
     ]);
     expect(m.memory.read(guest.sym('buf'), 4)).toEqual(Uint8Array.of(0x11, 0x22, 0x33, 0));
-    expect(m.devices.regfileLog.map((a) => [a.op, a.offset, a.size])).toEqual([
+    expect(m.devices.regfile!.log.map((a) => [a.op, a.offset, a.size])).toEqual([
       ['read', 0, 1],
       ['read', 1, 1],
       ['read', 2, 1],
@@ -115,7 +115,7 @@ describe('CLFLUSH', () => {
     expect(m.run().kind).toBe('idle');
     expect(vcResults(m)).toEqual(['ES_OK']);
     expect(events(m, 'vmgexit').filter((e) => e.name.startsWith('SVM_VMGEXIT_MMIO'))).toEqual([]);
-    expect(m.devices.regfileLog).toEqual([]);
+    expect(m.devices.regfile!.log).toEqual([]);
   });
 });
 
@@ -129,7 +129,7 @@ target:	addl	%eax, (%rbx)
     const r = m.kernel.handleVc(m.vcpu(0), SVM_EXIT.NPF);
     expect(r.result).toBe('ES_DECODE_FAILED');
     expect(m.terminated).toBe(true);
-    expect(m.devices.regfileLog).toEqual([]);
+    expect(m.devices.regfile!.log).toEqual([]);
   });
 
   test('an NPF #VC injected on a MOV to private memory is answered with #GP(0), nothing leaves the guest', () => {
@@ -174,7 +174,7 @@ target:	movl	%eax, regfile
       result: 'ES_UNSUPPORTED',
       why: 'MMIO emulation from user mode is refused',
     });
-    expect(m.devices.regfileLog).toEqual([]);
+    expect(m.devices.regfile!.log).toEqual([]);
   });
 
   test('a read answer longer than asked, or stale, counts only the asked bytes', () => {
