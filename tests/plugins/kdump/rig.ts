@@ -24,7 +24,10 @@ export function bootedMachine(
       ghcbBase: GHCB_BASE,
     }),
   );
-  m.plugins.use(kdumpPlugin, opts.crashkernel ? { crashkernel: opts.crashkernel } : {});
+  m.plugins.use(kdumpPlugin, {
+    ...(opts.crashkernel ? { crashkernel: opts.crashkernel } : {}),
+    ...(opts.park ? { park: true } : {}),
+  });
   const f = readKernelImage('a', '.', m.config.memory);
   if (!f.ok) throw new Error(f.message);
   const b = bootKernel(m, kexecSession(m), f.file);
