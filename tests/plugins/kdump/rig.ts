@@ -14,7 +14,7 @@ import { kexecSession } from '../../../plugins/kexec/session.ts';
 export const GHCB_BASE = 0x300_0000;
 
 export function bootedMachine(
-  opts: { vcpus?: number; sev?: 'es' | 'none'; crashkernel?: string } = {},
+  opts: { vcpus?: number; sev?: 'es' | 'none'; crashkernel?: string; park?: boolean } = {},
 ): Machine {
   const m = new Machine(
     machineConfig({
