@@ -52,18 +52,44 @@ const CTRL: Readonly<Record<string, PromptAction>> = {
  */
 function chunk(input: string): PromptAction[] {
   const out: PromptAction[] = [];
-  for (const part of input.split(/(\r\n|\r|\n|\t)/)) {
-    if (part === '') continue;
-    if (part === '\t') out.push({ kind: 'complete' });
-    else if (/^[\r\n]+$/.test(part)) out.push({ kind: 'submit' });
-    else out.push({ kind: 'edit', key: { kind: 'insert', text: part } });
+  let text = '';
+  const flush = () => {
+    if (text !== '') out.push({ kind: 'edit', key: { kind: 'insert', text } });
+    text = '';
+  };
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i]!;
+    const code = ch.charCodeAt(0);
+    if (code >= 0x20 && code !== 0x7f) {
+      text += ch;
+      continue;
+    }
+    flush();
+    if (ch === '\t') out.push({ kind: 'complete' });
+    else if (ch === '\r' || ch === '\n') {
+      if (ch === '\n' && input[i - 1] === '\r') continue;
+      out.push({ kind: 'submit' });
+    } else if (code === 0x7f || code === 0x08) out.push({ kind: 'edit', key: { kind: 'backspace' } });
+    else if (code >= 1 && code <= 26) {
+      // Ctrl+letter arrives as the letter's code minus 0x60 (Ctrl+U is 0x15).
+      const a = CTRL[String.fromCharCode(code + 0x60)];
+      if (a) out.push(a);
+    }
   }
+  flush();
   return out;
 }
 
 /** readline's bindings (emacs mode) plus PgUp/PgDn for the console; a chunk gives several actions. */
 export function keyActions(input: string, key: KeyInfo): PromptAction[] {
-  if (input.length > 1 && !key.ctrl && !key.meta && /[\r\n\t]/.test(input)) return chunk(input);
+  // Escape sequences (arrows, PgUp) are Ink's to parse; only plain text with control keys is split here.
+  if (
+    input.length > 1 &&
+    !key.meta &&
+    !input.includes('\u001b') &&
+    Array.from(input).some((ch) => ch < ' ' || ch === '\u007f')
+  )
+    return chunk(input);
   return [keyAction(input, key)];
 }
 

@@ -40,11 +40,14 @@ export function usePrompt(history: readonly string[], handlers: PromptHandlers):
       case 'complete':
         set(lineOf(handlers.onComplete(s.line.text)));
         return;
-      case 'submit':
-        s.history = historyPush(s.history, s.line.text);
-        handlers.onSubmit(s.line.text);
+      case 'submit': {
+        // Why: completion leaves a trailing space; history and the log keep the command as meant.
+        const text = s.line.text.trimEnd();
+        s.history = historyPush(s.history, text);
+        handlers.onSubmit(text);
         set(emptyLine);
         return;
+      }
       case 'scroll':
         handlers.onScroll(action.pages);
         return;
