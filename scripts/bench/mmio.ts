@@ -27,9 +27,9 @@ function once(sev: 'none' | 'es'): number {
   const t0 = performance.now();
   const stop = m.run({ maxInstructions: 10_000_000 });
   const t = (performance.now() - t0) / 1000;
-  if (stop.kind !== 'idle' || m.devices.regfileLog.length !== ACCESSES)
+  if (stop.kind !== 'idle' || m.devices.regfile!.log.length !== ACCESSES)
     throw new Error(
-      `the ${sev} run stopped with ${JSON.stringify(stop)} after ${m.devices.regfileLog.length} accesses`,
+      `the ${sev} run stopped with ${JSON.stringify(stop)} after ${m.devices.regfile!.log.length} accesses`,
     );
   return t;
 }
