@@ -2,6 +2,7 @@ import { conformanceCommand } from './conformance.ts';
 import { decodeCommand } from './decode.ts';
 import { demoCommand } from './demo.ts';
 import { execCommand } from './exec.ts';
+import { newPluginCommand } from './new-plugin.ts';
 import { replCommand } from './repl.ts';
 import { runCommand } from './run.ts';
 import type { Command } from './types.ts';
@@ -14,4 +15,5 @@ export const commands: readonly Command[] = [
   runCommand,
   conformanceCommand,
   replCommand,
+  newPluginCommand,
 ];
