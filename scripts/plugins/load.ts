@@ -28,7 +28,7 @@ function locate(spec: string, baseDir: string): { ok: true; file: string } | { o
   if (isPathSpec(spec)) {
     const file = resolve(baseDir, spec);
     if (!existsSync(file))
-      return { ok: false, why: `plugin file ${spec} does not exist (looked for ${file})` };
+      return { ok: false, why: `plugin module '${spec}' does not exist (looked for ${file})` };
     if (statSync(file).isDirectory())
       return {
         ok: false,

@@ -3,10 +3,9 @@
  * plugin module relative to the scenario (`./my-plugin.ts`, default export or export `plugin`),
  * with its options.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Plugin } from '../../core/index.ts';
 import { builtinPlugins } from '../../plugins/index.ts';
+import { isPathSpec, loadPluginModule } from '../plugins/load.ts';
 import { arr, byType, describe, isMapping, obj, type Schema, str } from './schema/dsl.ts';
 import { describeValue, didYouMean, listOf, SchemaError } from './schema/path.ts';
 
@@ -44,41 +43,28 @@ export const pluginsSection = describe(
   `Plugins to load, by built-in name (${Object.keys(builtinPlugins).join(', ') || 'none yet'}) or a module path, with options.`,
 );
 
-const isPath = (name: string) => /^\.\.?\//.test(name) || /\.(ts|js|mjs)$/.test(name);
-
 export type PluginResolution =
   | { ok: true; plugin: Plugin<Record<string, unknown>>; source: string }
   | { ok: false; message: string };
 
+/**
+ * A built-in plugin by name, else a module path or an installed package, through the plugin loader
+ * (scripts/plugins/load.ts). A name that is neither a built-in nor an installed package gets the
+ * built-in names as suggestions.
+ */
 export async function resolvePlugin(name: string, baseDir: string): Promise<PluginResolution> {
   const builtin = builtinPlugins[name];
   if (builtin) return { ok: true, plugin: builtin, source: `built-in ${name}` };
-  if (!isPath(name)) {
+  try {
+    const r = await loadPluginModule(name, baseDir);
+    return { ok: true, plugin: r.plugin, source: r.source };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (isPathSpec(name)) return { ok: false, message };
     const names = Object.keys(builtinPlugins);
     return {
       ok: false,
-      message: `unknown plugin '${name}'${didYouMean(name, names)}; expected a built-in plugin (${names.length ? listOf(names) : 'none yet'}) or a module path such as ./my-plugin.ts`,
-    };
-  }
-  const file = resolve(baseDir, name);
-  if (!existsSync(file))
-    return { ok: false, message: `plugin module '${name}' does not exist (looked for ${file})` };
-  try {
-    const mod = (await import(file)) as {
-      default?: Plugin<Record<string, unknown>>;
-      plugin?: Plugin<Record<string, unknown>>;
-    };
-    const plugin = mod.default ?? mod.plugin;
-    if (!plugin)
-      return {
-        ok: false,
-        message: `plugin module '${name}' exports no plugin; expected \`export default definePlugin({...})\``,
-      };
-    return { ok: true, plugin, source: file };
-  } catch (e) {
-    return {
-      ok: false,
-      message: `plugin module '${name}' failed to load: ${e instanceof Error ? e.message : String(e)}`,
+      message: `unknown plugin '${name}'${didYouMean(name, names)}; expected a built-in plugin (${names.length ? listOf(names) : 'none yet'}), an installed package or a module path such as ./my-plugin.ts`,
     };
   }
 }

@@ -40,7 +40,7 @@ describe('loadPluginModule', () => {
 
   test('a missing file names the path it looked for', async () => {
     expect(await failure(loadPluginModule('./nope.ts', dir))).toBe(
-      `plugin file ./nope.ts does not exist (looked for ${join(dir, 'nope.ts')})`,
+      `plugin module './nope.ts' does not exist (looked for ${join(dir, 'nope.ts')})`,
     );
   });
 
