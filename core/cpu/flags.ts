@@ -44,7 +44,13 @@ export const LAZY = {
   inc: 6,
   dec: 7,
 } as const;
-export type LazyOp = (typeof LAZY)[keyof typeof LAZY];
+/**
+ * Added to a lazy op by rotates, which change only CF and OF: those two then come from `lazyCfOf`
+ * (bit 0 CF, bit 1 OF) while SF ZF AF PF still come from the op's operands and result.
+ */
+export const LAZY_CFOF = 8;
+/** A LAZY value, possibly with LAZY_CFOF added. */
+export type LazyOp = number;
 
 /** PF for every byte value: set when the low byte has an even number of one bits. */
 export const PARITY = new Uint8Array(256);
@@ -69,6 +75,8 @@ export interface FlagState {
   lazySize: number;
   /** Carry in for ADC/SBB, and the preserved CF for INC/DEC. */
   lazyCin: number;
+  /** CF (bit 0) and OF (bit 1) while lazyOp has LAZY_CFOF. */
+  lazyCfOf: number;
 }
 
 export function carryFlag(s: FlagState): boolean {
@@ -85,8 +93,11 @@ export function carryFlag(s: FlagState): boolean {
       return s.lazyA < s.lazyB || (s.lazyCin !== 0 && s.lazyA === s.lazyB);
     case LAZY.logic:
       return false;
-    default:
+    case LAZY.inc:
+    case LAZY.dec:
       return s.lazyCin !== 0;
+    default:
+      return (s.lazyCfOf & 1) !== 0;
   }
 }
 
@@ -111,8 +122,10 @@ export function overflowFlag(s: FlagState): boolean {
     case LAZY.sbb:
     case LAZY.dec:
       return ((s.lazyA ^ s.lazyB) & (s.lazyA ^ s.lazyRes) & sign) !== 0;
-    default:
+    case LAZY.logic:
       return false;
+    default:
+      return (s.lazyCfOf & 2) !== 0;
   }
 }
 
@@ -128,7 +141,7 @@ export function arithFlags(s: FlagState): number {
   if (s.lazyRes === 0) f |= FLAG.ZF;
   if ((s.lazyRes & SIGN_BIT[s.lazySize]!) !== 0) f |= FLAG.SF;
   if (overflowFlag(s)) f |= FLAG.OF;
-  if (s.lazyOp !== LAZY.logic && ((s.lazyA ^ s.lazyB ^ s.lazyRes) & 0x10) !== 0) f |= FLAG.AF;
+  if ((s.lazyOp & ~LAZY_CFOF) !== LAZY.logic && ((s.lazyA ^ s.lazyB ^ s.lazyRes) & 0x10) !== 0) f |= FLAG.AF;
   return f;
 }
 

@@ -53,6 +53,7 @@ export class CpuState implements FlagState {
   lazyB = 0;
   lazySize = 1;
   lazyCin = 0;
+  lazyCfOf = 0;
 
   readonly segSel = new Uint16Array(8);
   readonly segBase = new Float64Array(8);

@@ -288,13 +288,22 @@ function unaryE(
   const a = readLin(c, lin, size);
   const ahi = c.hi32;
   // Compute into shadow flags first: a faulting write must not change them.
-  const saved = [c.flagsBits, c.lazyOp, c.lazyRes, c.lazyA, c.lazyB, c.lazySize, c.lazyCin] as const;
+  const saved = [
+    c.flagsBits,
+    c.lazyOp,
+    c.lazyRes,
+    c.lazyA,
+    c.lazyB,
+    c.lazySize,
+    c.lazyCin,
+    c.lazyCfOf,
+  ] as const;
   const r = f(c, a, ahi);
   const rhi = c.hi32;
   try {
     writeLin(c, lin, size, r, rhi);
   } catch (e) {
-    [c.flagsBits, c.lazyOp, c.lazyRes, c.lazyA, c.lazyB, c.lazySize, c.lazyCin] = saved;
+    [c.flagsBits, c.lazyOp, c.lazyRes, c.lazyA, c.lazyB, c.lazySize, c.lazyCin, c.lazyCfOf] = saved;
     throw e;
   }
 }

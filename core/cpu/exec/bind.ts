@@ -9,7 +9,7 @@
  * assembly tests execute through these closures.
  */
 import { linear, readLin, writeLin } from '../access.ts';
-import { condition, LAZY, SIZE_MASK } from '../flags.ts';
+import { carryFlag, condition, LAZY, SIZE_MASK } from '../flags.ts';
 import type { Insn } from '../insn.ts';
 import type { CpuState } from '../state.ts';
 import { ALU, alu } from './alu.ts';
@@ -210,10 +210,8 @@ function lazyCarry(c: CpuState): number {
     case LAZY.inc:
     case LAZY.dec:
       return c.lazyCin;
-    case LAZY.adc:
-      return c.lazyRes < c.lazyA || (c.lazyCin !== 0 && c.lazyRes === c.lazyA) ? 1 : 0;
     default:
-      return c.lazyA < c.lazyB || (c.lazyCin !== 0 && c.lazyA === c.lazyB) ? 1 : 0;
+      return carryFlag(c) ? 1 : 0;
   }
 }
 

@@ -4,7 +4,7 @@
  * count changes nothing, flags included. Rotates touch only CF and OF; shifts set SF ZF PF CF OF and
  * leave AF cleared (the manual calls it undefined).
  */
-import { ARITH_FLAGS, carryFlag, FLAG, SIZE_MASK, settleFlags, szp } from '../flags.ts';
+import { ARITH_FLAGS, carryFlag, FLAG, LAZY, LAZY_CFOF, SIZE_MASK, settleFlags, szp } from '../flags.ts';
 import type { Insn } from '../insn.ts';
 import type { CpuState } from '../state.ts';
 import { big, unbig } from './alu.ts';
@@ -15,6 +15,16 @@ export const SHIFT = { rol: 0, ror: 1, rcl: 2, rcr: 3, shl: 4, shr: 5, sal: 6, s
 function setFlags(c: CpuState, mask: number, value: number): void {
   settleFlags(c);
   c.flagsBits = (c.flagsBits & ~mask) | (value & mask);
+}
+
+/** Rotates: CF and OF only, kept lazy on top of the previous operation (flags.ts LAZY_CFOF). */
+function setCfOf(c: CpuState, cf: number, of: number): void {
+  if (c.lazyOp === LAZY.none) {
+    c.flagsBits = (c.flagsBits & ~(FLAG.CF | FLAG.OF)) | (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0);
+    return;
+  }
+  c.lazyOp |= LAZY_CFOF;
+  c.lazyCfOf = (cf & 1) | ((of & 1) << 1);
 }
 
 /** One shift/rotate of `a` (size 1, 2 or 4 bytes) by a masked, non-zero count. */
@@ -31,7 +41,7 @@ export function shift32(c: CpuState, op: number, a: number, n: number, size: num
       r = k === 0 ? a : (((a << k) | (a >>> (w - k))) & mask) >>> 0;
       cf = r & 1;
       of = ((r >>> top) & 1) ^ cf;
-      setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
+      setCfOf(c, cf, of);
       return r;
     }
     case SHIFT.ror: {
@@ -39,7 +49,7 @@ export function shift32(c: CpuState, op: number, a: number, n: number, size: num
       r = k === 0 ? a : (((a >>> k) | (a << (w - k))) & mask) >>> 0;
       cf = (r >>> top) & 1;
       of = cf ^ ((r >>> (w - 2)) & 1);
-      setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
+      setCfOf(c, cf, of);
       return r;
     }
     case SHIFT.rcl: {
@@ -52,7 +62,7 @@ export function shift32(c: CpuState, op: number, a: number, n: number, size: num
         cf = out;
       }
       of = ((r >>> top) & 1) ^ cf;
-      setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
+      setCfOf(c, cf, of);
       return r;
     }
     case SHIFT.rcr: {
@@ -66,7 +76,7 @@ export function shift32(c: CpuState, op: number, a: number, n: number, size: num
         cf = out;
       }
       of = ((r >>> top) & 1) ^ ((r >>> (w - 2)) & 1);
-      setFlags(c, FLAG.CF | FLAG.OF, (cf ? FLAG.CF : 0) | (of ? FLAG.OF : 0));
+      setCfOf(c, cf, of);
       return r;
     }
     case SHIFT.shl:
