@@ -191,18 +191,25 @@ export class Machine {
       const runnable = this.vcpus.filter((v) => v.state === 'running' && (!only || only.has(v.index)));
       if (runnable.length === 0) return { kind: 'idle' };
       for (const v of runnable) {
-        if (v.state !== 'running') continue;
-        const before = v.cpu.instructionsRetired;
-        live.cpu = v.cpu;
-        live.cpuStart = before;
-        const r = v.cpu.run({ maxInstructions: Math.min(SLICE, budget - (live.total - start)) });
-        live.total += v.cpu.instructionsRetired - before;
-        live.cpu = null;
-        const stop = this.afterStop(v, r);
-        if (stop) return stop;
-        if (this.hv.terminated) break;
-        if (opts.until?.()) return { kind: 'until' };
-        if (live.total - start >= budget) break;
+        // A vCPU keeps its slice across #VCs and VMGEXITs: a round then costs the same whatever the
+        // number of exits, and a round's O(vCPUs) scan is not paid once per exit.
+        let left = SLICE;
+        while (left > 0 && v.state === 'running') {
+          const before = v.cpu.instructionsRetired;
+          live.cpu = v.cpu;
+          live.cpuStart = before;
+          const r = v.cpu.run({ maxInstructions: Math.min(left, budget - (live.total - start)) });
+          const retired = v.cpu.instructionsRetired - before;
+          live.total += retired;
+          live.cpu = null;
+          left -= Math.max(1, retired);
+          const stop = this.afterStop(v, r);
+          if (stop) return stop;
+          if (this.hv.terminated) break;
+          if (opts.until?.()) return { kind: 'until' };
+          if (live.total - start >= budget || r.kind === 'limit') break;
+        }
+        if (this.hv.terminated || live.total - start >= budget) break;
       }
     }
   }

@@ -396,7 +396,7 @@ export class Hypervisor {
           ? [...this.vcpus]
           : c.shorthand === ICR_SHORTHAND.ALL_BUT_SELF
             ? this.vcpus.filter((v) => v !== from)
-            : this.vcpus.filter((v) => v.apicId === c.destination);
+            : this.byApicId(c.destination);
     if (c.delivery === ICR_DELIVERY.INIT && !c.level) return; // INIT level de-assert: nothing to do
     for (const to of targets) {
       switch (c.delivery) {
@@ -422,6 +422,16 @@ export class Hypervisor {
       }
     }
   }
+
+  /** The vCPUs with this APIC ID (at most one): a map built once, as an IPI goes to one AP at a time. */
+  private byApicId(id: number): Vcpu[] {
+    if (!this.apicIds) {
+      this.apicIds = new Map();
+      for (const v of this.vcpus) this.apicIds.set(v.apicId, [...(this.apicIds.get(v.apicId) ?? []), v]);
+    }
+    return this.apicIds.get(id) ?? [];
+  }
+  private apicIds: Map<number, Vcpu[]> | null = null;
 
   /** KVM kvm_apic_accept_events, INIT part, then the INIT listeners. */
   init(from: Vcpu, to: Vcpu): void {
