@@ -34,6 +34,9 @@ export interface Block extends CachedBlock {
   /** The block that followed this one last time, and its cache key (a one-entry chain). */
   succKey: number;
   succ: Block | null;
+  /** RIP and Tlb.fetchEpoch when `succ` was found: the chain holds while both match. */
+  succRip: number;
+  succEpoch: number;
 }
 
 const MAX_BLOCK = 64;
@@ -350,10 +353,17 @@ export class Executor extends CpuState {
 
   /** The cached block at CS:RIP, or null when the code is not in RAM or crosses a page. */
   private blockAt(): Block | null {
+    const t = this.tlb!;
+    const prev = this.lastBlock;
+    // Chained fast path: same RIP as when this successor was found, and nothing that changes the
+    // RIP -> physical mapping (TLB flush, CS load, mode change: Tlb.fetchEpoch) happened since.
+    if (prev !== null && prev.succRip === this.rip && prev.succEpoch === t.fetchEpoch && prev.succ!.valid) {
+      this.lastBlock = prev.succ;
+      return prev.succ;
+    }
     if (!this.long64 && this.rip > this.segLimit[SEGS.CS]!)
       throw fault(VECTOR.GP, 0, 'RIP past the CS limit');
     const lin = this.long64 ? this.rip : (this.segBase[SEGS.CS]! + this.rip) >>> 0;
-    const t = this.tlb!;
     const lpn = lin >= 0 && lin <= 0xffffffff ? lin >>> 12 : lpnOf(lin);
     let gfn: number;
     if (t.fetchLpn === lpn) gfn = t.fetchGfn;
@@ -364,7 +374,6 @@ export class Executor extends CpuState {
     }
     const off = lin & 0xfff;
     const key = (gfn * 4096 + off) * 4 + SIZE_INDEX[this.codeSize];
-    const prev = this.lastBlock;
     let blk: Block | null | undefined;
     if (prev !== null && prev.succKey === key && prev.succ!.valid) blk = prev.succ;
     else {
@@ -376,10 +385,12 @@ export class Executor extends CpuState {
           return null;
         }
       }
-      if (prev !== null) {
-        prev.succKey = key;
-        prev.succ = blk;
-      }
+    }
+    if (prev !== null) {
+      prev.succKey = key;
+      prev.succ = blk;
+      prev.succRip = this.rip;
+      prev.succEpoch = t.fetchEpoch;
     }
     this.lastBlock = blk;
     return blk;
@@ -408,7 +419,18 @@ export class Executor extends CpuState {
       if (k === null || ENDS_BLOCK.has(k) || (d.rep !== 0 && STRING_KEYS.has(k))) break;
     }
     const fn = this.cache.compileAfter === 0 ? compileBlock(insns) : null;
-    const blk: Block = { valid: true, insns, ops, lens, runs: 0, fn, succKey: -1, succ: null };
+    const blk: Block = {
+      valid: true,
+      insns,
+      ops,
+      lens,
+      runs: 0,
+      fn,
+      succKey: -1,
+      succ: null,
+      succRip: Number.NaN,
+      succEpoch: -1,
+    };
     this.cache.put(key, gfn, blk);
     return blk;
   }

@@ -53,6 +53,7 @@ function deliverReal(c: CpuState, vector: number, returnIp: number): void {
   push(c, 2, returnIp & 0xffff);
   writeFlags(c, flags & ~(FLAG.IF | FLAG.TF | FLAG.AC | FLAG.RF));
   loadSegment(c, SEGS.CS, cs);
+  updateMode(c);
   c.rip = ip;
 }
 

@@ -11,6 +11,7 @@ import { CR0, CR0_PG, CR4, EFER } from './vc-exits.ts';
 export type CpuMode = 'real' | 'protected16' | 'protected32' | 'long64' | 'compat16' | 'compat32';
 
 export function updateMode(c: CpuState): void {
+  if (c.tlb !== null) c.tlb.fetchEpoch++;
   const cs = c.segAttr[SEGS.CS]!;
   if ((c.cr0 & CR0.PE) === 0) {
     c.long64 = false;

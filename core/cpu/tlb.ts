@@ -17,8 +17,11 @@ export class Tlb {
   /** Last instruction-fetch translation: linear page number -> guest frame number. */
   fetchLpn = Number.NaN;
   fetchGfn = 0;
+  /** Bumped by every flush and by CS/mode changes (modes.ts updateMode): chained blocks re-check. */
+  fetchEpoch = 0;
 
   flush(): void {
+    this.fetchEpoch++;
     this.readTag.fill(Number.NaN);
     this.writeTag.fill(Number.NaN);
     this.fetchLpn = Number.NaN;
@@ -30,6 +33,7 @@ export class Tlb {
 
   /** INVLPG: drop one linear page. */
   flushPage(lpn: number): void {
+    this.fetchEpoch++;
     const i = lpn & TLB_MASK;
     if (this.readTag[i] === lpn) this.readTag[i] = Number.NaN;
     if (this.writeTag[i] === lpn) this.writeTag[i] = Number.NaN;
