@@ -205,3 +205,91 @@ ${tables([[2, 'nmi_handler']])}`,
     expect(r.cpu.getReg('edi')).toBe(100n);
   });
 });
+
+describe('long mode', () => {
+  /** Identity map of the first 2 MiB, a GDT (0x08 compat code, 0x10 64-bit code, 0x18 data), long mode. */
+  function longRig(source: string) {
+    const r = rig();
+    r.memory.write64(0x10000, 0x11003n);
+    r.memory.write64(0x11000, 0x12003n);
+    r.memory.write64(0x12000, 0x83n);
+    r.memory.write64(0x3008, 0x00cf9a000000ffffn);
+    r.memory.write64(0x3010, 0x00af9a000000ffffn);
+    r.memory.write64(0x3018, 0x00cf92000000ffffn);
+    const a = assemble(source, 0x1000);
+    r.memory.write(0x1000, a.bytes);
+    const c = r.cpu;
+    c.gdtr = { base: 0x3000n, limit: 0x1f };
+    c.setReg('cr3', 0x10000n);
+    c.setReg('cr4', 0x20n);
+    c.setReg('efer', 0x500n);
+    c.setReg('cr0', 0x80000011n);
+    c.setSegment('cs', { selector: 0x10, base: 0n, limit: 0xffffffff, attributes: 0xa9b });
+    c.setSegment('ss', { selector: 0x18, base: 0n, limit: 0xffffffff, attributes: 0xc93 });
+    c.setReg('rip', 0x1000n);
+    c.setReg('rsp', 0x8000n);
+    return { r, a };
+  }
+
+  const IDT = `
+	.balign 16
+idt:
+	.org idt + 0x80 * 16
+	.word int80, 0x10, 0xee00, 0
+	.long 0, 0
+idt_end:
+idtr:
+	.word idt_end - idt - 1
+	.quad idt`;
+
+  test('INT from 64-bit code and IRETQ back', () => {
+    const { r } = longRig(`	.code64
+	.globl _start
+_start:
+	lidt	idtr(%rip)
+	int	$0x80
+	movq	$2, %rbx
+	hlt
+int80:
+	movq	$1, %rax
+	iretq
+${IDT}`);
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('rax')).toBe(1n);
+    expect(r.cpu.getReg('rbx')).toBe(2n);
+    expect(r.cpu.getReg('rsp')).toBe(0x8000n);
+    expect(r.cpu.mode()).toBe('long64');
+  });
+
+  test('an interrupt in compatibility mode runs a 64-bit handler; IRETQ returns to 32-bit code', () => {
+    const { r, a } = longRig(`	.code64
+	.globl _start
+_start:
+	lidt	idtr(%rip)
+	ljmpl	*to_compat(%rip)
+	.code32
+compat:
+	movl	$0x7000, %esp
+	int	$0x80
+back:
+	movl	$3, %ecx
+	hlt
+	.code64
+int80:
+	movq	%rsp, %rsi
+	iretq
+	.balign 8
+to_compat:
+	.long	compat
+	.word	0x08
+${IDT}`);
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.mode()).toBe('compat32');
+    expect(r.cpu.getReg('ecx')).toBe(3n);
+    // The 64-bit frame sits on the 16-byte-aligned stack: RIP, CS, RFLAGS, RSP, SS.
+    expect(r.cpu.getReg('rsi')).toBe(0x7000n - 40n);
+    expect(r.memory.read64(0x7000 - 40)).toBe(BigInt(a.sym.back!));
+    expect(r.memory.read64(0x7000 - 32)).toBe(0x08n);
+    expect(r.cpu.getReg('esp')).toBe(0x7000n);
+  });
+});
