@@ -123,8 +123,11 @@ export class ApCreationGuest {
     }
     const features = req.sevFeatures ?? this.sevFeatures;
     const cr4 = this.machine.vcpu(from).cpu.getReg('cr4');
-    // The VMSA is an ordinary kernel page: written through the guest's (encrypted) mapping.
-    this.machine.memory.write(gpa, encodeVmsa(apInitVmsa(req.startIp, features, cr4)));
+    // The VMSA is an ordinary kernel page: written through the guest's (encrypted) mapping. A GPA
+    // given by hand outside RAM (a hostile case) is sent as it is, with nothing written there.
+    const m = this.machine.memory;
+    if (gpa + PAGE_SIZE <= m.size && m.mmioAt(gpa) === undefined)
+      m.write(gpa, encodeVmsa(apInitVmsa(req.startIp, features, cr4)));
     const request = AP_REQUEST_WORDS[req.request ?? 'create'];
     const r = this.apControl(from, request, req.apicId, gpa, features);
     // Record the current VMSA page; the previous one is freed (snp_cleanup_vmsa) either way.

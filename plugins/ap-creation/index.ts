@@ -29,11 +29,21 @@ export interface ApCreationOptions {
   vmsaBase?: number | string;
   /** Do not set GHCB_HV_FT_SNP_AP_CREATION (a hypervisor that handles the event but hides it). */
   hideFeature?: boolean;
+  /**
+   * Load only the guest side (the helpers, the command and the step): a guest on a hypervisor that
+   * knows nothing of the event, whatever feature bits that hypervisor claims.
+   */
+  guestOnly?: boolean;
 }
 
 export const DEFAULT_VMSA_BASE = 0x80_0000;
 
-function readOptions(o: ApCreationOptions): { sevFeatures: bigint; vmsaBase: number; hideFeature: boolean } {
+function readOptions(o: ApCreationOptions): {
+  sevFeatures: bigint;
+  vmsaBase: number;
+  hideFeature: boolean;
+  guestOnly: boolean;
+} {
   const sevFeatures = o.sevFeatures === undefined ? 0n : parseInteger(o.sevFeatures);
   if (sevFeatures === null || sevFeatures < 0n || sevFeatures >= 1n << 64n)
     throw new Error(
@@ -44,7 +54,7 @@ function readOptions(o: ApCreationOptions): { sevFeatures: bigint; vmsaBase: num
     throw new Error(
       `option vmsaBase ${JSON.stringify(String(o.vmsaBase))} is not an 8 KiB-aligned address; example: {vmsaBase: 0x800000}`,
     );
-  return { sevFeatures, vmsaBase, hideFeature: o.hideFeature === true };
+  return { sevFeatures, vmsaBase, hideFeature: o.hideFeature === true, guestOnly: o.guestOnly === true };
 }
 
 export const apCreationPlugin = definePlugin<ApCreationOptions>({
@@ -53,11 +63,13 @@ export const apCreationPlugin = definePlugin<ApCreationOptions>({
     const o = readOptions(options ?? {});
     const host = new ApCreationHost(api.machine, { vmsaFeatures: o.sevFeatures });
     const guest = new ApCreationGuest(api.machine, o.vmsaBase, o.sevFeatures);
-    // Core refuses 0x80000013 for SEV-ES (no allow-list row: GHCB_ERR_INVALID_EVENT); take it over.
-    api.onVmgexit(host.exitRow(), { override: true });
-    // AP_CREATE_ON_INIT: the pending VMSA is loaded when the AP next accepts an INIT.
-    api.onInit((vcpu) => host.updateProtectedState(vcpu));
-    if (!o.hideFeature) api.advertiseFeatures(GHCB_HV_FT_SNP_AP_CREATION);
+    if (!o.guestOnly) {
+      // Core refuses 0x80000013 for SEV-ES (no allow-list row: GHCB_ERR_INVALID_EVENT); take it over.
+      api.onVmgexit(host.exitRow(), { override: true });
+      // AP_CREATE_ON_INIT: the pending VMSA is loaded when the AP next accepts an INIT.
+      api.onInit((vcpu) => host.updateProtectedState(vcpu));
+      if (!o.hideFeature) api.advertiseFeatures(GHCB_HV_FT_SNP_AP_CREATION);
+    }
     api.addCommand(apCreateCommand(host, guest));
     api.addStep(apCreateStep(guest));
   },
