@@ -23,18 +23,30 @@ export type HvCallResult =
  * puts the page's GPA into the GHCB MSR and executes VMGEXIT (the `vmgexit` callback is that instruction).
  */
 export class GhcbCall {
+  /** Accessors over the live pages, one per GHCB (the page is the GHCB: no copies). */
+  private readonly live = new Map<number, Ghcb>();
+
   constructor(
     private readonly memory: GuestMemory,
     private readonly vmgexit: (vcpu: Vcpu) => void,
   ) {}
 
-  /** Reads the page as the guest sees it now; writes go back with `store`. */
+  /**
+   * The GHCB as the guest sees it now. A page-aligned GHCB in RAM is accessed in place; anything else
+   * (a hand-placed GHCB that straddles pages) is a copy that `store` writes back.
+   */
   load(gpa: number): Ghcb {
-    return new Ghcb(this.memory.read(gpa, GHCB_PAGE_SIZE));
+    const known = this.live.get(gpa);
+    if (known) return known;
+    const page = gpa % GHCB_PAGE_SIZE === 0 ? this.memory.ramPage(gpa / GHCB_PAGE_SIZE, true) : undefined;
+    if (!page) return new Ghcb(this.memory.read(gpa, GHCB_PAGE_SIZE));
+    const g = new Ghcb(page);
+    this.live.set(gpa, g);
+    return g;
   }
 
   store(gpa: number, ghcb: Ghcb): void {
-    this.memory.write(gpa, ghcb.bytes);
+    if (this.live.get(gpa) !== ghcb) this.memory.write(gpa, ghcb.bytes);
   }
 
   /**

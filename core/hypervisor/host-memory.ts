@@ -9,6 +9,12 @@ export interface HostMemory {
   readonly size: number;
   hvRead(gpa: number, length: number): Uint8Array;
   hvWrite(gpa: number, bytes: Uint8Array): void;
+  /**
+   * The page at a page-aligned GPA, in place, when it is shared RAM: guest and host map the same
+   * bytes there, so the host may read and write them directly. undefined for private pages, MMIO and
+   * GPAs outside RAM (use hvRead/hvWrite).
+   */
+  sharedPage(gpa: number): Uint8Array | undefined;
   mmioAt(gpa: number): unknown;
   /** Device access; throws unless [gpa, gpa + length) lies in one MMIO range. */
   deviceRead(gpa: number, length: number): Uint8Array;
@@ -25,6 +31,10 @@ export function hostMemory(memory: GuestMemory): HostMemory {
     size: memory.size,
     hvRead: (gpa, length) => memory.hvRead(gpa, length),
     hvWrite: (gpa, bytes) => memory.hvWrite(gpa, bytes),
+    sharedPage: (gpa) => {
+      if (gpa % 4096 !== 0 || gpa < 0 || gpa + 4096 > memory.size || memory.mmioAt(gpa)) return undefined;
+      return memory.isEncrypted(gpa) ? undefined : memory.ramPage(gpa / 4096, true);
+    },
     mmioAt: (gpa) => memory.mmioAt(gpa),
     deviceRead: (gpa, length) => {
       device(gpa, length);

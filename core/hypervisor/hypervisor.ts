@@ -190,7 +190,8 @@ export class Hypervisor {
     // Why: snapshot once (valid bitmap first, then only valid fields) and clear the guest's bitmap,
     // so another vCPU rewriting the page mid-exit cannot change what was validated (KVM's fix of the
     // GHCB double-fetch, sev_es_sync_from_ghcb + kvm_ghcb_*_is_valid).
-    const live = this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
+    const shared = this.memory.sharedPage(gpa);
+    const live = shared ?? this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
     const liveGhcb = new Ghcb(live);
     const snap = new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
     snap.bytes.set(live.subarray(0x3f0, 0x400), 0x3f0);
@@ -209,7 +210,7 @@ export class Hypervisor {
       exitInfo2: hex(info2In),
     });
     liveGhcb.clearValidBitmap();
-    this.memory.hvWrite(gpa + 0x3f0, live.subarray(0x3f0, 0x400));
+    if (!shared) this.memory.hvWrite(gpa + 0x3f0, live.subarray(0x3f0, 0x400));
 
     const outcome = this.validateAndHandle(vcpu, gpa, snap, usage, exitCode, info1);
     this.finishExit(vcpu, gpa, name, outcome);
@@ -306,7 +307,8 @@ export class Hypervisor {
       this.terminate(vcpu, o.set, o.code, `${name}: ${o.why}`);
       return;
     }
-    const page = this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
+    const shared = this.memory.sharedPage(gpa);
+    const page = shared ?? this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
     const g = new Ghcb(page);
     let info1 = BigInt(GHCB_HV_RESP.NO_ACTION);
     let info2 = f.info2;
@@ -331,7 +333,7 @@ export class Hypervisor {
     }
     g.set('sw_exit_info_1', info1);
     g.set('sw_exit_info_2', info2);
-    this.memory.hvWrite(gpa, page);
+    if (!shared) this.memory.hvWrite(gpa, page);
     this.log.append({
       kind: 'vmgexit-result',
       vcpu: vcpu.index,

@@ -205,9 +205,15 @@ describe('what the hypervisor can see', () => {
       'hvRead',
       'hvWrite',
       'mmioAt',
+      'sharedPage',
       'size',
     ]);
     expect(() => r.hv.memory.deviceRead(0x20_0000, 8)).toThrow('not inside one MMIO range');
+    // Only shared pages are reachable in place; a private page is not.
+    r.memory.write(0x20_0000, new Uint8Array([1, 2, 3]));
+    expect(r.hv.memory.sharedPage(0x20_0000)).toBeUndefined();
+    r.memory.setEncrypted(0x20_0000, 4096, false);
+    expect(r.hv.memory.sharedPage(0x20_0000)?.subarray(0, 3)).toEqual(new Uint8Array([1, 2, 3]));
   });
   test('INIT to an SEV-ES vCPU never resets its registers; on a plain VM it does', () => {
     const es = protocolRig();
