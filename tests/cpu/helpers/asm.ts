@@ -95,9 +95,12 @@ export function loadReal(r: Rig, a: Assembled, base: number): void {
 
 export const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 
-/** 32-bit flat protected mode (no paging), as firmware leaves a CPU before long mode. */
+/** 32-bit flat protected mode (no paging), as firmware leaves a CPU before long mode; GDT at 0x500. */
 export function flat32(r: Rig, entry: number): void {
   const c = r.cpu;
+  r.memory.write64(0x508, 0x00cf9a000000ffffn);
+  r.memory.write64(0x510, 0x00cf92000000ffffn);
+  c.gdtr = { base: 0x500n, limit: 0x17 };
   c.setReg('cr0', 0x11n);
   c.setSegment('cs', { selector: 0x08, base: 0n, limit: 0xffffffff, attributes: 0xc9b });
   for (const s of ['ds', 'es', 'ss', 'fs', 'gs']) {
