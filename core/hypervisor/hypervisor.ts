@@ -194,8 +194,7 @@ export class Hypervisor {
     const live = shared ?? this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
     const liveGhcb = new Ghcb(live);
     const snap = new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
-    snap.bytes.set(live.subarray(0x3f0, 0x400), 0x3f0);
-    for (const f of GHCB_FIELD_NAMES) if (liveGhcb.isValid(f)) snap.set(f, liveGhcb.get(f));
+    liveGhcb.snapshotValidInto(snap);
     const usage = liveGhcb.usage;
     const exitCode = snap.get('sw_exit_code');
     const info1 = snap.get('sw_exit_info_1');

@@ -12,6 +12,16 @@ import {
  * Typed access to the bytes of one GHCB page (guest view or a hypervisor snapshot). Setting a field
  * through `set` also marks it valid, as the kernel's ghcb_set_##field accessors do.
  */
+/** The bitmap-tracked fields with their valid-bit byte and mask, precomputed for the snapshot loop. */
+const FIELD_LIST = (Object.keys(GHCB_FIELDS) as GhcbField[]).map((name) => {
+  const bit = validBit(name);
+  return {
+    ...GHCB_FIELDS[name],
+    validByte: GHCB_VALID_BITMAP.offset + (bit >> 3),
+    validMask: 1 << (bit & 7),
+  };
+});
+
 export class Ghcb {
   private readonly view: DataView;
 
@@ -44,6 +54,23 @@ export class Ghcb {
   markValid(field: GhcbField): void {
     const bit = validBit(field);
     this.bytes[GHCB_VALID_BITMAP.offset + (bit >> 3)]! |= 1 << (bit & 7);
+  }
+
+  /**
+   * Copies the valid bitmap and exactly the fields it marks valid into `into` (zeroed first): the
+   * hypervisor's one-time snapshot of a guest-writable page.
+   */
+  snapshotValidInto(into: Ghcb): void {
+    const dst = into.bytes;
+    dst.fill(0);
+    dst.set(
+      this.bytes.subarray(GHCB_VALID_BITMAP.offset, GHCB_VALID_BITMAP.offset + GHCB_VALID_BITMAP.size),
+      GHCB_VALID_BITMAP.offset,
+    );
+    for (const f of FIELD_LIST) {
+      if ((dst[f.validByte]! & f.validMask) !== 0)
+        dst.set(this.bytes.subarray(f.offset, f.offset + f.size), f.offset);
+    }
   }
 
   /** The whole 128-bit valid bitmap. */
