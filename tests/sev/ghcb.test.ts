@@ -80,3 +80,20 @@ describe('Ghcb accessors', () => {
     expect(() => new Ghcb(new Uint8Array(100))).toThrow('exactly 4096');
   });
 });
+
+describe('the hypervisor snapshot', () => {
+  test('copies the bitmap and only the fields marked valid', () => {
+    const live = new Ghcb(new Uint8Array(4096));
+    live.set('rax', 0x1122334455667788n);
+    live.set('cpl', 3);
+    live.bytes.fill(0xee, 0x308, 0x310); // rcx bytes present but not marked valid
+    live.bytes.fill(0xab, 0x800, 0x810); // shared buffer is not part of the snapshot
+    const snap = new Ghcb(new Uint8Array(4096).fill(0x55));
+    live.snapshotValidInto(snap);
+    expect(snap.get('rax')).toBe(0x1122334455667788n);
+    expect(snap.get('cpl')).toBe(3n);
+    expect(snap.get('rcx')).toBe(0n);
+    expect(snap.validBitmap()).toBe((1n << 63n) | (1n << 25n));
+    expect(snap.bytes.subarray(0x800, 0x810).every((b) => b === 0)).toBe(true);
+  });
+});
