@@ -8,14 +8,15 @@ import { DecodeCache } from './decode-cache.ts';
 import { TWO32 } from './exec/operands.ts';
 import { type Block, Executor } from './executor.ts';
 import { GuestFault, VECTOR } from './fault.ts';
-import { readFlags, writeFlags } from './flags.ts';
 import type { CodeSize } from './insn.ts';
 import type { CpuMemory } from './memory-port.ts';
-import { type CpuMode, modeOf, updateMode, writeCr0, writeCr3, writeCr4 } from './modes.ts';
+import { type CpuMode, modeOf, updateMode } from './modes.ts';
 import { type Access, translateLinear } from './paging.ts';
 import type { Platform } from './platform.ts';
 import { parseRegName } from './reg-names.ts';
+import { readRegister, writeRegister } from './registers.ts';
 import { resetState } from './reset.ts';
+import { type CpuSnapshot, restoreState, snapshotState } from './snapshot.ts';
 import { type CpuState, SEGS, type VcDelivery } from './state.ts';
 import type { StopReason } from './stop-reason.ts';
 
@@ -60,10 +61,9 @@ export interface VirtualFault {
 
 export type CodeHook = (at: { cs: number; rip: bigint; linear: number }) => 'stop' | undefined;
 export type InterruptHook = (event: { vector: number; errorCode: number; kind: string }) => void;
+export type { CpuSnapshot };
 export type MemoryHook = Parameters<CpuState['memHookList']['push']>[0];
 export type HookHandle = { readonly id: number };
-
-export type CpuSnapshot = ReturnType<Cpu['snapshot']>;
 
 const ACCESS_NAMES = { read: 0, write: 1, exec: 2 } as const;
 
@@ -104,153 +104,11 @@ export class Cpu extends Executor {
   // ---- registers ----
 
   getReg(name: string): bigint {
-    const r = parseRegName(name);
-    switch (r.kind) {
-      case 'gpr': {
-        const lo = this.r[r.n]!;
-        if (r.size === 8) return (BigInt(this.rh[r.n]! >>> 0) << 32n) | BigInt(lo >>> 0);
-        if (r.size === 4) return BigInt(lo >>> 0);
-        if (r.size === 2) return BigInt(lo & 0xffff);
-        return BigInt(r.high ? (lo >> 8) & 0xff : lo & 0xff);
-      }
-      case 'ip':
-        return BigInt.asUintN(r.size * 8, BigInt(this.rip));
-      case 'flags':
-        return BigInt(readFlags(this) & (r.size === 2 ? 0xffff : 0xffffffff));
-      case 'seg':
-        return BigInt(this.segSel[r.n]!);
-      default:
-        return this.otherReg(r.name);
-    }
+    return readRegister(this, name);
   }
 
   setReg(name: string, value: bigint | number): void {
-    const r = parseRegName(name);
-    const v = BigInt.asUintN(64, BigInt(value));
-    const lo = Number(v & 0xffffffffn);
-    const hi = Number(v >> 32n) | 0;
-    switch (r.kind) {
-      case 'gpr':
-        if (r.size === 8) {
-          this.r[r.n] = lo;
-          this.rh[r.n] = hi;
-        } else if (r.size === 4) {
-          this.r[r.n] = lo;
-          this.rh[r.n] = 0;
-        } else if (r.size === 2) this.r[r.n] = (this.r[r.n]! & ~0xffff) | (lo & 0xffff);
-        else if (r.high) this.r[r.n] = (this.r[r.n]! & ~0xff00) | ((lo & 0xff) << 8);
-        else this.r[r.n] = (this.r[r.n]! & ~0xff) | (lo & 0xff);
-        return;
-      case 'ip':
-        this.rip = r.size === 8 ? Number(BigInt.asIntN(64, v)) : lo & (r.size === 2 ? 0xffff : 0xffffffff);
-        if (r.size === 4) this.rip = lo >>> 0;
-        return;
-      case 'flags':
-        writeFlags(this, r.size === 2 ? (readFlags(this) & ~0xffff) | (lo & 0xffff) : lo);
-        return;
-      case 'seg':
-        if ((this.cr0 & 1) === 0 || r.n >= SEGS.LDTR) {
-          // Real mode (or a raw LDTR/TR write): the selector, and base = selector << 4 in real mode.
-          this.segSel[r.n] = lo & 0xffff;
-          if ((this.cr0 & 1) === 0) this.segBase[r.n] = (lo & 0xffff) * 16;
-        } else {
-          throw new Error(`setReg('${name}') in protected mode would need a descriptor; use setSegment()`);
-        }
-        updateMode(this);
-        return;
-      default:
-        this.setOtherReg(r.name, v);
-    }
-  }
-
-  private otherReg(name: string): bigint {
-    const u = (x: number) => BigInt.asUintN(64, BigInt(x));
-    switch (name) {
-      case 'cr0':
-        return u(this.cr0);
-      case 'cr2':
-        return u(this.cr2);
-      case 'cr3':
-        return u(this.cr3);
-      case 'cr4':
-        return u(this.cr4);
-      case 'cr8':
-        return u(this.cr8);
-      case 'efer':
-        return u(this.efer);
-      case 'dr6':
-        return u(this.dr6);
-      case 'dr7':
-        return u(this.dr7);
-      case 'gdtr_base':
-        return u(this.gdtrBase);
-      case 'gdtr_limit':
-        return u(this.gdtrLimit);
-      case 'idtr_base':
-        return u(this.idtrBase);
-      case 'idtr_limit':
-        return u(this.idtrLimit);
-      case 'fs_base':
-        return u(this.segBase[SEGS.FS]!);
-      case 'gs_base':
-        return u(this.segBase[SEGS.GS]!);
-      default:
-        return u(this.xcr0);
-    }
-  }
-
-  private setOtherReg(name: string, v: bigint): void {
-    const n = Number(BigInt.asIntN(64, v));
-    const u32 = Number(v & 0xffffffffn);
-    tlbOf(this);
-    switch (name) {
-      case 'cr0':
-        writeCr0(this, u32);
-        return;
-      case 'cr2':
-        this.cr2 = n;
-        return;
-      case 'cr3':
-        writeCr3(this, Number(v));
-        return;
-      case 'cr4':
-        writeCr4(this, u32);
-        return;
-      case 'cr8':
-        this.cr8 = u32 & 0xf;
-        return;
-      case 'efer':
-        // A debugger write: LMA follows what the caller says (a saved state may be in long mode).
-        this.efer = u32;
-        updateMode(this);
-        return;
-      case 'dr6':
-        this.dr6 = u32;
-        return;
-      case 'dr7':
-        this.dr7 = u32;
-        return;
-      case 'gdtr_base':
-        this.gdtrBase = n;
-        return;
-      case 'gdtr_limit':
-        this.gdtrLimit = u32 & 0xffff;
-        return;
-      case 'idtr_base':
-        this.idtrBase = n;
-        return;
-      case 'idtr_limit':
-        this.idtrLimit = u32 & 0xffff;
-        return;
-      case 'fs_base':
-        this.segBase[SEGS.FS] = n;
-        return;
-      case 'gs_base':
-        this.segBase[SEGS.GS] = n;
-        return;
-      default:
-        this.xcr0 = u32;
-    }
+    writeRegister(this, name, value);
   }
 
   getSegment(name: string): SegmentState {
@@ -462,65 +320,12 @@ export class Cpu extends Executor {
 
   // ---- state ----
 
-  snapshot() {
-    settle(this);
-    return {
-      r: Array.from(this.r),
-      rh: Array.from(this.rh),
-      rip: this.rip,
-      flags: readFlags(this),
-      segSel: Array.from(this.segSel),
-      segBase: Array.from(this.segBase),
-      segLimit: Array.from(this.segLimit),
-      segAttr: Array.from(this.segAttr),
-      gdtr: [this.gdtrBase, this.gdtrLimit] as const,
-      idtr: [this.idtrBase, this.idtrLimit] as const,
-      cr: [this.cr0, this.cr2, this.cr3, this.cr4, this.cr8] as const,
-      efer: this.efer,
-      dr: [this.dr6, this.dr7, ...this.drAddr] as const,
-      msrs: [...this.msrs],
-      ghcbMsr: this.ghcbMsr,
-      xcr0: this.xcr0,
-      halted: this.halted,
-      pendingIrqs: this.pendingIrqs ? [...this.pendingIrqs] : null,
-      pendingNmi: this.pendingNmi,
-      nmiBlocked: this.nmiBlocked,
-      shadowUntil: this.shadowUntil,
-      instructionsRetired: this.instructionsRetired,
-      exitReason: this.exitReason,
-    };
+  snapshot(): CpuSnapshot {
+    return snapshotState(this);
   }
 
   restore(s: CpuSnapshot): void {
-    this.r.set(s.r);
-    this.rh.set(s.rh);
-    this.rip = s.rip;
-    writeFlags(this, s.flags);
-    this.segSel.set(s.segSel);
-    this.segBase.set(s.segBase);
-    this.segLimit.set(s.segLimit);
-    this.segAttr.set(s.segAttr);
-    [this.gdtrBase, this.gdtrLimit] = s.gdtr;
-    [this.idtrBase, this.idtrLimit] = s.idtr;
-    [this.cr0, this.cr2, this.cr3, this.cr4, this.cr8] = s.cr;
-    this.efer = s.efer;
-    this.dr6 = s.dr[0];
-    this.dr7 = s.dr[1];
-    this.drAddr.set(s.dr.slice(2) as number[]);
-    this.msrs.clear();
-    for (const [k, v] of s.msrs) this.msrs.set(k, v);
-    this.ghcbMsr = s.ghcbMsr;
-    this.xcr0 = s.xcr0;
-    this.halted = s.halted;
-    this.pendingIrqs = s.pendingIrqs ? [...s.pendingIrqs] : null;
-    this.pendingNmi = s.pendingNmi;
-    this.nmiBlocked = s.nmiBlocked;
-    this.shadowUntil = s.shadowUntil;
-    this.instructionsRetired = s.instructionsRetired;
-    this.exitReason = s.exitReason;
-    this.stopRequest = null;
-    updateMode(this);
-    this.tlb?.flush();
+    restoreState(this, s);
   }
 
   /**
@@ -538,10 +343,6 @@ export class Cpu extends Executor {
   get ripValue(): bigint {
     return BigInt.asUintN(64, BigInt(this.rip));
   }
-}
-
-function settle(c: CpuState): void {
-  writeFlags(c, readFlags(c));
 }
 
 export { TWO32 };
