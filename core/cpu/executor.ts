@@ -1,20 +1,18 @@
 /**
- * The interpreter loop. Instructions are decoded once into blocks (straight runs inside one page,
+ * The interpreter loop. Instructions are decoded once into blocks (block.ts: straight runs in a page,
  * ending at anything that may change RIP, CS, the mode or the run state), cached per machine by
  * guest-physical address and code size, and executed by calling each row's handler in turn. Guest
  * faults thrown by handlers are caught here, in `slice`, and nowhere else: delivered through the
  * IVT/IDT (with #DF and triple-fault escalation), or turned into a 'vc' stop under SEV-ES.
  */
 import { tlbOf, VcFault } from './access.ts';
-import type { CachedBlock, DecodeCache } from './decode-cache.ts';
-import { type DecodeError, decode } from './decoder/index.ts';
-import { binders, type Op } from './exec/bind.ts';
-import { type CompiledBlock, compileBlock } from './exec/compile.ts';
-import { ENDS_BLOCK, type Handler, handlers } from './exec/index.ts';
+import { type Block, buildBlock, decodeFault, handlerFor, SIZE_INDEX } from './block.ts';
+import type { DecodeCache } from './decode-cache.ts';
+import { decode } from './decoder/index.ts';
+import { compileBlock } from './exec/compile.ts';
 import { archMsr } from './exec/system.ts';
 import { CONTRIBUTORY, fault, GuestFault, HAS_ERROR_CODE, VECTOR } from './fault.ts';
 import { FLAG } from './flags.ts';
-import type { CodeSize, Insn } from './insn.ts';
 import { deliver, type EventKind } from './interrupts.ts';
 import type { CpuMemory } from './memory-port.ts';
 import { ACCESS, translateLinear } from './paging.ts';
@@ -23,67 +21,7 @@ import { CpuState, SEGS, type VcDelivery } from './state.ts';
 import type { StopReason } from './stop-reason.ts';
 import { lpnOf } from './tlb.ts';
 
-export interface Block extends CachedBlock {
-  readonly insns: Insn[];
-  /** One pre-bound operation per instruction (exec/bind.ts). */
-  readonly ops: Op[];
-  readonly lens: number[];
-  /** Times run through the closures; at DecodeCache.compileAfter it is compiled (exec/compile.ts). */
-  runs: number;
-  fn: CompiledBlock | null;
-  /** The block that followed this one last time, and its cache key (a one-entry chain). */
-  succKey: number;
-  succ: Block | null;
-  /** RIP and Tlb.fetchEpoch when `succ` was found: the chain holds while both match. */
-  succRip: number;
-  succEpoch: number;
-}
-
-const MAX_BLOCK = 64;
-const SIZE_INDEX = { 16: 0, 32: 1, 64: 2 } as const;
-const STRING_KEYS: ReadonlySet<string> = new Set([
-  'movsYbXb',
-  'movsYvXv',
-  'cmpsXbYb',
-  'cmpsXvYv',
-  'stosYbAL',
-  'stosYvrAX',
-  'lodsALXb',
-  'lodsrAXXv',
-  'scasALYb',
-  'scasrAXYv',
-  'insYbDX',
-  'insYzDX',
-  'outsDXXb',
-  'outsDXXz',
-]);
-
-function undefinedOpcode(why: string): Handler {
-  return () => {
-    throw fault(VECTOR.UD, -1, why);
-  };
-}
-
-/** The block operation of an instruction: a specialised closure, or the generic handler bound to it. */
-function opFor(insn: Insn): Op {
-  const key = insn.op.exec;
-  const special = key === null ? undefined : binders[key]?.(insn);
-  if (special) return special;
-  const h = handlerFor(insn);
-  return (c) => h(c, insn);
-}
-
-function handlerFor(insn: Insn): Handler {
-  const key = insn.op.exec;
-  if (key === null) return undefinedOpcode(`'${insn.op.mnemonic}' is decoded but not executed`);
-  return handlers[key] ?? undefinedOpcode(`no handler for '${key}'`);
-}
-
-function decodeFault(e: DecodeError): GuestFault {
-  return e.reason === 'too-long'
-    ? fault(VECTOR.GP, 0, 'instruction longer than 15 bytes')
-    : fault(VECTOR.UD, -1, `undefined opcode: ${e.reason}`);
-}
+export type { Block };
 
 export type CodeHookFn = (at: { cs: number; rip: bigint; linear: number }) => 'stop' | undefined;
 export type InterruptHookFn = (event: { vector: number; errorCode: number; kind: string }) => void;
@@ -379,7 +317,7 @@ export class Executor extends CpuState {
     else {
       blk = this.cache.get(key) as Block | undefined;
       if (blk === undefined) {
-        blk = this.buildBlock(gfn, off, key);
+        blk = buildBlock(this, gfn, off, key);
         if (blk === null) {
           this.lastBlock = null;
           return null;
@@ -393,45 +331,6 @@ export class Executor extends CpuState {
       prev.succEpoch = t.fetchEpoch;
     }
     this.lastBlock = blk;
-    return blk;
-  }
-
-  private buildBlock(gfn: number, off: number, key: number): Block | null {
-    const page = this.memory.ramPage(gfn, true);
-    if (page === undefined) return null;
-    const insns: Insn[] = [];
-    const ops: Op[] = [];
-    const lens: number[] = [];
-    const codeSize: CodeSize = this.codeSize;
-    let p = off;
-    while (insns.length < MAX_BLOCK && p < 4096) {
-      const d = decode(page, p, 4096, codeSize);
-      if ('kind' in d) {
-        if (insns.length > 0) break;
-        if (d.reason === 'truncated') return null;
-        throw decodeFault(d);
-      }
-      insns.push(d);
-      ops.push(opFor(d));
-      lens.push(d.length);
-      p += d.length;
-      const k = d.op.exec;
-      if (k === null || ENDS_BLOCK.has(k) || (d.rep !== 0 && STRING_KEYS.has(k))) break;
-    }
-    const fn = this.cache.compileAfter === 0 ? compileBlock(insns) : null;
-    const blk: Block = {
-      valid: true,
-      insns,
-      ops,
-      lens,
-      runs: 0,
-      fn,
-      succKey: -1,
-      succ: null,
-      succRip: Number.NaN,
-      succEpoch: -1,
-    };
-    this.cache.put(key, gfn, blk);
     return blk;
   }
 
