@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DecodeCache } from '../../core/index.ts';
 import { AP_JUMP_TABLE_SYMBOLS as SYM } from '../../plugins/jump-table/ap_jump_table.symbols.ts';
 import { rig } from './helpers/asm.ts';
 
@@ -30,8 +31,10 @@ function descriptor(access: number, base: number, limit: number): Uint8Array {
   return d;
 }
 
-function installed() {
-  const r = rig({ sevEs: true });
+function installed(compiled = false) {
+  const decodeCache = new DecodeCache();
+  decodeCache.compileAfter = compiled ? 0 : Number.POSITIVE_INFINITY;
+  const r = rig({ sevEs: true, decodeCache });
   const page = BLOB.slice();
   page.set(descriptor(0x9b, PAGE, 0xffff), SYM.ap_jumptable_gdt + 8);
   page.set(descriptor(0x93, PAGE, 0xffff), SYM.ap_jumptable_gdt + 16);
@@ -79,8 +82,11 @@ describe('AP jump-table blob', () => {
     expect(r.cpu.ghcbMsr).toBe(0x006n);
   });
 
-  test('woken, it patches its far jump with the reset vector and enters real mode there', () => {
-    const r = installed();
+  test.each([
+    ['pre-bound closures', false],
+    ['compiled blocks', true],
+  ])('woken, it patches its far jump and enters real mode at the reset vector (%s)', (_path, compiled) => {
+    const r = installed(compiled);
     r.cpu.run({ maxInstructions: 100 });
     r.cpu.ghcbMsr = (1n << 12n) | 0x007n;
     const stop = r.cpu.run({ maxInstructions: 100 });
