@@ -30,6 +30,15 @@ export interface MachineConfig {
 
 export const MAX_VCPUS = 4096;
 
+/**
+ * Per-CPU GHCB pages go at the top of low memory, 2 MiB-aligned, below the 1 MiB the AP jump table
+ * takes there: out of the way of kernel images, which load from 16 MiB up.
+ */
+export function defaultGhcbBase(memory: number, vcpus: number): number {
+  const top = Math.min(memory, 2 ** 32) - 0x20_0000 - vcpus * 4096;
+  return Math.max(0, Math.floor(top / 0x20_0000) * 0x20_0000);
+}
+
 /** The default machine: 4 vCPUs, 256 MiB, SEV-ES, a 1..2 hypervisor, a jump table below 4 GiB. */
 export function machineConfig(
   partial: Partial<Omit<MachineConfig, 'hypervisor' | 'firmware' | 'devices'>> & {
@@ -56,7 +65,7 @@ export function machineConfig(
             : null,
       reserved: partial.firmware?.reserved ?? [],
     },
-    ghcbBase: partial.ghcbBase ?? 0x100_0000,
+    ghcbBase: partial.ghcbBase ?? defaultGhcbBase(memory, partial.vcpus ?? 4),
     devices: { ...defaultPlatformDevices(), ...partial.devices },
   };
 }

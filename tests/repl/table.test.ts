@@ -218,7 +218,7 @@ describe('plugin commands', () => {
     expect(await ok(s, 'help blob')).toBe(
       'blob [ARGS]   [plugin demo]\n    show or load the demo blob\n    example: blob show',
     );
-    expect(await ok(s, 'blob show')).toBe('blob at 16777216');
+    expect(await ok(s, 'blob show')).toBe(`blob at ${s.machine.config.ghcbBase}`);
     expect(await fails(s, 'blob frob')).toBe(
       "plugin demo failed: unknown blob form 'frob'; example: blob show",
     );

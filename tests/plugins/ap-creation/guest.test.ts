@@ -92,9 +92,10 @@ describe('the guest kernel starts an AP with wakeup_cpu_via_vmgexit', () => {
 
   test('a VMSA area that runs into the GHCB pages is refused with the option to change', () => {
     const m = rig();
-    const r = new ApCreationGuest(m, 0xff_e000, 0n).wakeup({ apicId: 1, startIp: START_IP });
+    const ghcb = m.config.ghcbBase;
+    const r = new ApCreationGuest(m, ghcb - 0x2000, 0n).wakeup({ apicId: 1, startIp: START_IP });
     expect(r.ok === false && r.why).toBe(
-      'the VMSA page 0x1001000 for APIC ID 1 overlaps the GHCB pages; move vmsaBase',
+      `the VMSA page 0x${(ghcb + 0x1000).toString(16)} for APIC ID 1 overlaps the GHCB pages; move vmsaBase`,
     );
   });
 });

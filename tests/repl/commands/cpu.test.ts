@@ -64,7 +64,7 @@ describe('running code', () => {
     await ok(s, 'vcpu 0');
     await ok(s, 'init 1');
     expect(await ok(s, 'sipi 1 0x10')).toStartWith('SIPI cpu0 -> cpu1: released AP reset hold (MSR form)\n');
-    expect(await ok(s, 'rdmsr 0xc0010130')).toBe('0xc0010130 = 0x1000000 (GHCB GPA 0x1000000)');
+    expect(await ok(s, 'rdmsr 0xc0010130')).toBe('0xc0010130 = 0xfc00000 (GHCB GPA 0xfc00000)');
     await ok(s, 'vcpu 1');
     expect(await ok(s, 'rdmsr 0xc0010130')).toBe(
       '0xc0010130 = 0x1007 (GHCB_MSR_AP_RESET_HOLD_RESP result=1 (released))',

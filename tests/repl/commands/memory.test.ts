@@ -51,9 +51,9 @@ describe('examining memory', () => {
     expect(hv[1]).toStartWith(`0x00005000  ${cipher.join(' ')}  `);
     // The BSP's GHCB page is shared: the host reads what the guest wrote.
     await ok(s, 'vmgexit hv-features');
-    const ghcb = await ok(s, 'hv-view 0x1000390 8');
+    const ghcb = await ok(s, 'hv-view 0xfc00390 8');
     expect(ghcb).toBe(
-      `page 0x1000000: shared (plaintext)\n0x01000390  fd ff 00 80 00 00 00 00${' '.repeat(24)}  ........`,
+      `page 0xfc00000: shared (plaintext)\n0x0fc00390  fd ff 00 80 00 00 00 00${' '.repeat(24)}  ........`,
     );
   });
 
@@ -75,8 +75,8 @@ describe('examining memory', () => {
       '0xff00010: RAM, private (encrypted with the VM key)\nreserved by firmware: AP jump table (0xff00000, 0x1000 bytes)',
     );
     await ok(s, 'vmgexit hv-features');
-    expect(await ok(s, 'mem-info 0x1000000')).toBe(
-      '0x1000000: RAM, shared (plaintext to the host)\nGHCB page of cpu0',
+    expect(await ok(s, 'mem-info 0xfc00000')).toBe(
+      '0xfc00000: RAM, shared (plaintext to the host)\nGHCB page of cpu0',
     );
     expect(await ok(s, 'gva2gpa 0x1234')).toBe('0x1234 -> gpa 0x1234');
   });
