@@ -56,9 +56,9 @@ function undefinedOpcode(why: string): Handler {
 }
 
 /** The block operation of an instruction: a specialised closure, or the generic handler bound to it. */
-function opFor(insn: Insn): Op {
+function opFor(insn: Insn, specialise: boolean): Op {
   const key = insn.op.exec;
-  const special = key === null ? undefined : binders[key]?.(insn);
+  const special = key === null || !specialise ? undefined : binders[key]?.(insn);
   if (special) return special;
   const h = handlerFor(insn);
   return (c) => h(c, insn);
@@ -92,7 +92,7 @@ export function buildBlock(c: CpuState, gfn: number, off: number, key: number): 
       throw decodeFault(d);
     }
     insns.push(d);
-    ops.push(opFor(d));
+    ops.push(opFor(d, c.cache.specialise));
     lens.push(d.length);
     p += d.length;
     const k = d.op.exec;

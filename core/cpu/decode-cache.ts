@@ -27,6 +27,11 @@ export class DecodeCache<B extends CachedBlock = CachedBlock> {
    * Hot loops pay the compile once; code that runs a few times never does.
    */
   compileAfter = 32;
+  /**
+   * False binds every instruction to its generic handler (no specialised closures, exec/bind.ts):
+   * the conformance run uses it so the generic handlers meet the outside truth as well.
+   */
+  specialise = true;
   /** Counters for the bench and tests. */
   hits = 0;
   misses = 0;

@@ -96,10 +96,12 @@ export class SingleStepRunner {
   });
   /**
    * `compileAfter` 0 runs every case through compiled blocks (exec/compile.ts) instead of the
-   * pre-bound closures, so both execution paths meet the same outside truth.
+   * pre-bound closures, and `specialise: false` through the generic handlers only, so every
+   * execution path meets the same outside truth.
    */
-  constructor(opts: { compileAfter?: number } = {}) {
+  constructor(opts: { compileAfter?: number; specialise?: boolean } = {}) {
     this.cache.compileAfter = opts.compileAfter ?? Number.POSITIVE_INFINITY;
+    this.cache.specialise = opts.specialise ?? true;
     this.cpu.addInterruptHook((e) => this.vectors.push(e.vector));
   }
 

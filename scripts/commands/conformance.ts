@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { type SingleStepCase, SingleStepRunner } from '../../core/index.ts';
 import { type Command, UsageError } from './types.ts';
 
-const usage = `Usage: sevlab conformance singlestep [--compiled] FILE...
+const usage = `Usage: sevlab conformance singlestep [--path closures|compiled|generic] FILE...
 
 Runs SingleStepTests 80286 real-mode cases (gzipped JSON lines, one case per line: name, bytes,
 initial {regs, ram}, final {regs, ram}) on the interpreter and compares registers, flags and RAM.
@@ -12,14 +12,23 @@ Flags the manual calls undefined for an instruction, and FLAGS bits 15:12 in rea
 forms where the 80286 differs from x86-64 processors are excluded, each with its reason
 (core/cpu/singlestep-tables.ts).
 
---compiled runs every case through compiled blocks (the path hot code takes) instead of the
-pre-bound handler closures.
+--path picks the execution path: 'closures' (default: pre-bound operations, specialised for the
+hot forms), 'compiled' (every block compiled, the path hot loops take) or 'generic' (every
+instruction through its generic handler).
 
 Prints one line per file (passed, failed, excluded, with the first failures), the exclusion reasons
 with their counts, and ends with: N passed, N failed
 
 Example:
   sevlab conformance singlestep ../shared/testdata/singlestep-80286/*.jsonl.gz`;
+
+/** Which of the interpreter's three execution paths runs the cases. */
+export type ExecutionPath = 'closures' | 'compiled' | 'generic';
+const RUNNER_OPTIONS = {
+  closures: {},
+  compiled: { compileAfter: 0 },
+  generic: { specialise: false },
+} as const;
 
 export interface FileSummary {
   file: string;
@@ -42,9 +51,9 @@ export interface SingleStepSummary {
 /** Runs every case of every file; the whole run shares one 16 MiB machine. */
 export function runSingleStepFiles(
   paths: readonly string[],
-  opts: { compiled?: boolean } = {},
+  opts: { path?: ExecutionPath } = {},
 ): SingleStepSummary {
-  const runner = new SingleStepRunner(opts.compiled ? { compileAfter: 0 } : {});
+  const runner = new SingleStepRunner(RUNNER_OPTIONS[opts.path ?? 'closures']);
   const summary: SingleStepSummary = { files: [], passed: 0, failed: 0, excluded: 0, exclusions: new Map() };
   for (const path of paths) {
     let text: string;
@@ -82,12 +91,16 @@ export const conformanceCommand: Command = {
   usage,
   run(argv) {
     const [suite, ...rest] = argv;
-    const compiled = rest.includes('--compiled');
-    const files = rest.filter((a) => a !== '--compiled');
+    const at = rest.indexOf('--path');
+    const path = at >= 0 ? rest[at + 1] : 'closures';
+    if (path !== 'closures' && path !== 'compiled' && path !== 'generic') {
+      throw new UsageError(`--path takes closures, compiled or generic, not '${path ?? ''}'`);
+    }
+    const files = at >= 0 ? rest.filter((_a, k) => k !== at && k !== at + 1) : rest;
     if (suite !== 'singlestep')
       throw new UsageError(`unknown suite '${suite ?? ''}'; the one suite is 'singlestep'`);
     if (files.length === 0) throw new UsageError('give the gzipped JSON-lines files to run');
-    const s = runSingleStepFiles(files, { compiled });
+    const s = runSingleStepFiles(files, { path });
     for (const f of s.files) {
       console.log(`${f.file}: ${f.passed} passed, ${f.failed} failed, ${f.excluded} excluded`);
       for (const why of f.failures) console.log(`  ${why}`);

@@ -13,12 +13,15 @@ const files = readdirSync(DIR)
 describe('SingleStepTests 80286 real-mode sample', () => {
   const s = runSingleStepFiles(files);
 
-  test('compiled blocks (the hot path) pass exactly the same cases', () => {
-    const compiled = runSingleStepFiles(files, { compiled: true });
-    expect(compiled.passed).toBe(s.passed);
-    expect(compiled.failed).toBe(0);
-    expect(compiled.files.flatMap((f) => f.failures)).toEqual([]);
-  });
+  test.each(['compiled', 'generic'] as const)(
+    'the %s execution path passes exactly the same cases',
+    (path) => {
+      const other = runSingleStepFiles(files, { path });
+      expect(other.passed).toBe(s.passed);
+      expect(other.failed).toBe(0);
+      expect(other.files.flatMap((f) => f.failures)).toEqual([]);
+    },
+  );
 
   test('the whole sample is there (325 files, 29,460 cases)', () => {
     expect(files.length).toBe(325);
