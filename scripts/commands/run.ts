@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { isPathSpec } from '../plugins/load.ts';
 import { discover, parseShard, type Shard, shardOf } from '../scenario/discover.ts';
+import { resolvePlugin } from '../scenario/plugins.ts';
 import { runPool, scenarioOutDir } from '../scenario/pool.ts';
 import { formatJson } from '../scenario/reporters/json.ts';
 import { formatJunit } from '../scenario/reporters/junit.ts';
@@ -12,8 +14,8 @@ import { prepareScenario } from '../scenario/scenario.ts';
 import { formatDiagnostic } from '../scenario/source.ts';
 import { type Command, UsageError } from './types.ts';
 
-const usage = `Usage: sevlab run PATHS... [--jobs N] [--shard I/N] [--seed S] [--out DIR] [--json]
-                  [--junit FILE] [--trace FILE]
+const usage = `Usage: sevlab run PATHS... [--jobs N] [--shard I/N] [--seed S] [--plugin P]... [--out DIR]
+                  [--json] [--junit FILE] [--trace FILE]
 
 Runs scenario files (YAML; folders are searched for *.yaml), prints live progress, then a table:
 scenario, result, steps, emulated instructions, VMGEXITs, wall time. Every file is checked before
@@ -23,6 +25,8 @@ Exit status: 0 all passed, 1 an expectation failed, 2 invalid input.
   --jobs N       scenarios at once, on worker threads (default: the number of cores)
   --shard I/N    run only the I-th of N equal slices of the sorted file list (CI machines)
   --seed S       override every scenario's machine.seed
+  --plugin P     load plugin P into every scenario after its own: a built-in name or a module path
+                 (repeatable)
   --out DIR      artifacts: DIR/<scenario>/events.jsonl and whatever steps write
   --json         print the results as JSON instead of the table
   --junit FILE   write JUnit XML for CI systems
@@ -36,19 +40,22 @@ export interface RunArgs {
   jobs: number;
   shard: Shard | null;
   seed?: number;
+  /** --plugin, repeatable: built-in names or module paths (made absolute here). */
+  plugins: string[];
   out: string | null;
   json: boolean;
   junit: string | null;
   trace: string | null;
 }
 
-const VALUE_FLAGS = ['--jobs', '--shard', '--seed', '--out', '--junit', '--trace'] as const;
+const VALUE_FLAGS = ['--jobs', '--shard', '--seed', '--plugin', '--out', '--junit', '--trace'] as const;
 
 export function parseRunArgs(argv: readonly string[]): RunArgs {
   const a: RunArgs = {
     paths: [],
     jobs: availableParallelism(),
     shard: null,
+    plugins: [],
     out: null,
     json: false,
     junit: null,
@@ -78,7 +85,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
         throw new UsageError(`--seed takes a whole number, for example --seed 42`);
       a.seed = Number(value);
-    } else if (arg === '--out') a.out = value;
+    } else if (arg === '--plugin') a.plugins.push(isPathSpec(value) ? resolve(value) : value);
+    else if (arg === '--out') a.out = value;
     else if (arg === '--junit') a.junit = value;
     else a.trace = value;
   }
@@ -106,8 +114,15 @@ export async function runCommandMain(argv: readonly string[]): Promise<number> {
       console.error(`sevlab run: shard ${args.shard.index}/${args.shard.total} has no scenarios`);
     else throw new UsageError(`no scenario files (*.yaml) under ${args.paths.join(' ')}`);
   }
+  for (const spec of args.plugins) {
+    const r = await resolvePlugin(spec, process.cwd());
+    if (!r.ok) throw new UsageError(`--plugin ${spec}: ${r.message}`);
+  }
   // Every file is checked before any runs: invalid input means no partial run.
-  const seed = args.seed !== undefined ? { seed: args.seed } : {};
+  const seed = {
+    ...(args.seed !== undefined ? { seed: args.seed } : {}),
+    ...(args.plugins.length ? { plugins: args.plugins } : {}),
+  };
   const invalid = [];
   for (const f of files) {
     const p = await prepareScenario(f, seed);

@@ -16,6 +16,8 @@ export const DEFAULT_BUDGET = 10_000_000;
 export interface ExecuteOptions {
   /** --seed: overrides the file's machine.seed. */
   seed?: number;
+  /** --plugin: loaded into every scenario's machine after the file's own plugins. */
+  plugins?: readonly string[];
   /** Artifact folder for this scenario; null: a temporary folder removed afterwards. */
   outDir: string | null;
   defaultBudget?: number;
@@ -105,7 +107,10 @@ export async function executePrepared(
 /** Reads, checks and runs one scenario file. */
 export async function runScenarioFile(file: string, opts: ExecuteOptions): Promise<ScenarioResult> {
   const start = performance.now();
-  const p = await prepareScenario(file, opts.seed !== undefined ? { seed: opts.seed } : {});
+  const p = await prepareScenario(file, {
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.plugins ? { plugins: opts.plugins } : {}),
+  });
   if (!p.ok) return { ...invalid(file, p, opts.seed), wallMs: performance.now() - start };
   const r = await executePrepared(p, opts);
   return { ...r, wallMs: performance.now() - start };

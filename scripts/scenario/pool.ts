@@ -12,6 +12,7 @@ export interface WorkerJob {
   id: number;
   file: string;
   seed?: number;
+  plugins?: readonly string[];
   outDir: string | null;
 }
 
@@ -22,6 +23,7 @@ export type WorkerReply =
 export interface PoolOptions {
   jobs: number;
   seed?: number;
+  plugins?: readonly string[];
   /** --out: each scenario gets DIR/<file path without .yaml>/. */
   outDir: string | null;
   onStart?(file: string): void;
@@ -41,18 +43,28 @@ export const scenarioOutDir = (outDir: string, file: string): string =>
 function jobFor(id: number, file: string, opts: PoolOptions): WorkerJob {
   const outDir = opts.outDir === null ? null : scenarioOutDir(opts.outDir, file);
   if (outDir) mkdirSync(outDir, { recursive: true });
-  return { id, file, outDir, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) };
+  return {
+    id,
+    file,
+    outDir,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.plugins ? { plugins: opts.plugins } : {}),
+  };
 }
+
+/** What a job asks of the in-process executor. */
+export const executeOptions = (job: WorkerJob) => ({
+  outDir: job.outDir,
+  ...(job.seed !== undefined ? { seed: job.seed } : {}),
+  ...(job.plugins ? { plugins: job.plugins } : {}),
+});
 
 async function inProcess(files: readonly string[], opts: PoolOptions): Promise<ScenarioResult[]> {
   const out: ScenarioResult[] = [];
   for (const [i, file] of files.entries()) {
     const job = jobFor(i, file, opts);
     opts.onStart?.(file);
-    const r = await runScenarioFile(file, {
-      outDir: job.outDir,
-      ...(job.seed !== undefined ? { seed: job.seed } : {}),
-    });
+    const r = await runScenarioFile(file, executeOptions(job));
     out.push(r);
     opts.onResult?.(r, out.length, files.length);
   }

@@ -94,11 +94,17 @@ function parseSteps(
   });
 }
 
+export interface PrepareOptions {
+  /** --seed: overrides the file's machine.seed. */
+  seed?: number;
+  /** The file's text, when it is not to be read from disk. */
+  text?: string;
+  /** --plugin: plugins loaded after the file's own, by built-in name or absolute module path. */
+  plugins?: readonly string[];
+}
+
 /** Reads and checks a scenario file and builds its machine (not yet booted). `seed` overrides the file's. */
-export async function prepareScenario(
-  file: string,
-  opts: { seed?: number; text?: string } = {},
-): Promise<Prepared> {
+export async function prepareScenario(file: string, opts: PrepareOptions = {}): Promise<Prepared> {
   let text: string;
   try {
     text = opts.text ?? readFileSync(file, 'utf8');
@@ -128,6 +134,15 @@ export async function prepareScenario(
         machine.plugins.use(r.plugin, use.options, r.source);
       } catch (e) {
         throw new SchemaError(['plugins', i], message(e));
+      }
+    }
+    for (const spec of opts.plugins ?? []) {
+      const r = await resolvePlugin(spec, process.cwd());
+      if (!r.ok) throw new SchemaError([], `--plugin ${spec}: ${r.message}`);
+      try {
+        machine.plugins.use(r.plugin, {}, r.source);
+      } catch (e) {
+        throw new SchemaError([], `--plugin ${spec}: ${message(e)}`);
       }
     }
     const ctx: ParseContext = { memory: config.memory, vcpus: config.vcpus, baseDir, snapshots: new Set() };

@@ -3,7 +3,7 @@
  * in-process executor and posts the result back (plain data: structured clone carries the bigints).
  */
 import { runScenarioFile } from './execute.ts';
-import type { WorkerJob, WorkerReply } from './pool.ts';
+import { executeOptions, type WorkerJob, type WorkerReply } from './pool.ts';
 
 declare const self: Worker;
 
@@ -11,10 +11,7 @@ self.onmessage = async (e: MessageEvent<WorkerJob>) => {
   const job = e.data;
   let reply: WorkerReply;
   try {
-    const result = await runScenarioFile(job.file, {
-      outDir: job.outDir,
-      ...(job.seed !== undefined ? { seed: job.seed } : {}),
-    });
+    const result = await runScenarioFile(job.file, executeOptions(job));
     reply = { id: job.id, ok: true, result };
   } catch (err) {
     reply = { id: job.id, ok: false, message: err instanceof Error ? err.message : String(err) };

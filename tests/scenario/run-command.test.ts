@@ -3,7 +3,7 @@ import { describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseRunArgs } from '../../scripts/commands/run.ts';
 import { parseShard, shardOf } from '../../scripts/scenario/discover.ts';
 import { runScenarioFile } from '../../scripts/scenario/execute.ts';
@@ -162,6 +162,10 @@ describe('shards split a library the way Playwright does', () => {
         'j',
         '--trace',
         't',
+        '--plugin',
+        'kexec',
+        '--plugin',
+        './mine.ts',
         'b',
       ]),
     ).toEqual({
@@ -169,10 +173,61 @@ describe('shards split a library the way Playwright does', () => {
       jobs: 3,
       shard: { index: 2, total: 4 },
       seed: 9,
+      plugins: ['kexec', resolve('mine.ts')],
       out: 'o',
       json: true,
       junit: 'j',
       trace: 't',
     });
+  });
+});
+
+describe('--plugin', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sevlab-plugin-'));
+  const cli = join(import.meta.dir, '../../scripts/cli.ts');
+  const core = join(import.meta.dir, '../../core/index.ts');
+  Bun.write(
+    join(dir, 'hello.ts'),
+    `import { definePlugin } from '${core}';
+export default definePlugin({
+  name: 'hello',
+  setup(api) {
+    api.addStep({
+      kind: 'hello',
+      summary: 'logs hello',
+      schema: { type: 'string' },
+      parse: (v) => String(v),
+      run: (v, m) => {
+        m.log.append({ kind: 'log', vcpu: null, source: 'hello', message: 'hello ' + v });
+        return { ok: true };
+      },
+    });
+  },
+});
+`,
+  );
+  Bun.write(
+    join(dir, 'hello.yaml'),
+    'name: hello\nsteps:\n  - hello: world\n  - expect: { event: { kind: log, message: hello world } }\n',
+  );
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [cli, 'run', 'hello.yaml', ...args], { cwd: dir, encoding: 'utf8' });
+
+  test.each([['1'], ['2']])('loads a plugin file into every scenario (--jobs %s)', (jobs) => {
+    const r = run('--plugin', './hello.ts', '--jobs', jobs);
+    expect(r.stderr).not.toContain('unknown step');
+    expect(r.status).toBe(0);
+  });
+  test('without it the step is unknown: invalid input, exit 2', () => {
+    const r = run();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("hello.yaml:3:5: steps[0].hello: unknown step 'hello'");
+  });
+  test('a plugin file that does not exist is one usage line naming it, exit 2', () => {
+    const r = run('--plugin', './nope.ts');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      `sevlab run: --plugin ${join(dir, 'nope.ts')}: plugin module '${join(dir, 'nope.ts')}' does not exist (looked for ${join(dir, 'nope.ts')})`,
+    );
   });
 });
