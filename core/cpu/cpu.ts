@@ -329,14 +329,17 @@ export class Cpu extends Executor {
   }
 
   /**
-   * Where the vCPU is, segment:offset first (never a flat "pc"): `F000:FFF0` in real and 16-bit
-   * code, `0008:00001000` in 32-bit code, `0010:ffffffff81000000` in 64-bit code.
+   * Where the vCPU is, segment:offset first (never a flat "pc"): `0xF000:0xFFF0` in real and 16-bit
+   * code, `0x0008:0x00001000` in 32-bit code, `0x0010:0xFFFFFFFF81000000` in 64-bit code.
    */
   location(): string {
-    const cs = this.segSel[SEGS.CS]!.toString(16).padStart(4, '0').toUpperCase();
     const width = this.codeSize === 64 ? 16 : this.codeSize === 32 ? 8 : 4;
-    const ip = BigInt.asUintN(this.codeSize, BigInt(this.rip)).toString(16).padStart(width, '0');
-    return `${cs}:${width === 4 ? ip.toUpperCase() : ip}`;
+    const cs = this.segSel[SEGS.CS]!.toString(16).toUpperCase().padStart(4, '0');
+    const ip = BigInt.asUintN(this.codeSize, BigInt(this.rip))
+      .toString(16)
+      .toUpperCase()
+      .padStart(width, '0');
+    return `0x${cs}:0x${ip}`;
   }
 
   /** RIP as an unsigned 64-bit value (for display: CS:IP in real mode is `cs`, `rip`). */

@@ -230,10 +230,10 @@ describe('the shared decode cache', () => {
 describe('location()', () => {
   test('segment:offset in the width of the code', () => {
     const { cpu } = rig();
-    expect(cpu.location()).toBe('F000:FFF0');
+    expect(cpu.location()).toBe('0xF000:0xFFF0');
     cpu.setReg('cr0', 0x11n);
     cpu.setSegment('cs', { selector: 0x08, base: 0n, limit: 0xffffffff, attributes: 0xc9b });
     cpu.setReg('eip', 0x1000n);
-    expect(cpu.location()).toBe('0008:00001000');
+    expect(cpu.location()).toBe('0x0008:0x00001000');
   });
 });
