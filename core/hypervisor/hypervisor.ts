@@ -3,21 +3,12 @@ import type { PortBus } from '../devices/port-bus.ts';
 import { type EventLog, hex, type VcpuRunState } from '../event-log.ts';
 import { exitCodeName } from '../sev/exit-codes.ts';
 import { Ghcb } from '../sev/ghcb.ts';
-import { GHCB_FIELD_NAMES, GHCB_PAGE_SIZE } from '../sev/ghcb-layout.ts';
+import { GHCB_PAGE_SIZE } from '../sev/ghcb-layout.ts';
 import { GHCB_MSR_NAMES } from '../sev/msr-protocol.ts';
 import { GHCB_ERR, GHCB_HV_RESP, ghcbErrName } from '../sev/results.ts';
 import { terminationReasonText } from '../sev/termination.ts';
 import type { Vcpu } from '../vcpu.ts';
-import {
-  decodeIcr,
-  ICR_DELIVERY,
-  ICR_SHORTHAND,
-  MSR_IA32_APICBASE,
-  X2APIC_EOI_MSR,
-  X2APIC_ICR_MSR,
-  X2APIC_ID_MSR,
-  XAPIC_BASE,
-} from './apic.ts';
+import { decodeIcr, ICR_DELIVERY, ICR_SHORTHAND } from './apic.ts';
 import type { HypervisorConfig } from './config.ts';
 import { cpuidFor } from './cpuid.ts';
 import type { ExitContext, ExitOutcome, ExitRegs, ExitRow } from './exit-table.ts';
