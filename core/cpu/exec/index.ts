@@ -74,10 +74,4 @@ export const ENDS_BLOCK: ReadonlySet<string> = new Set<string>([
   'lfsGvMp',
   'lgsGvMp',
   'popfFv',
-  'divEb',
-  'divEv',
-  'idivEb',
-  'idivEv',
-  'aamIb',
-  'boundGvMa',
 ]);
