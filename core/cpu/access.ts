@@ -77,7 +77,8 @@ function physRead(c: CpuState, gpa: number, size: number): number {
   }
   if (c.memory.mmioAt(gpa) !== undefined) {
     if (c.sevEs) throw mmioFault(c, gpa, false);
-    const v = c.platform.mmioRead(gpa, size);
+    // Only the asked bytes count, whatever the device answered.
+    const v = BigInt.asUintN(size * 8, c.platform.mmioRead(gpa, size));
     c.hi32 = Number((v >> 32n) & 0xffffffffn) | 0;
     return Number(v & 0xffffffffn);
   }

@@ -174,3 +174,72 @@ describe('without SEV-ES the same instructions reach the Platform', () => {
     expect(r.cpu.run({ maxInstructions: 10 })).toMatchObject({ kind: 'shutdown' });
   });
 });
+
+describe('what the guest kernel model uses around a #VC', () => {
+  test('fetchBytes gives the instruction bytes at CS:RIP for vc_decode_insn', () => {
+    const r = rig({ sevEs: true });
+    run32(r, 'at:\n movl %eax, 0xfeb00010\n hlt');
+    expect(Array.from(r.cpu.fetchBytes(6))).toEqual([0xa3, 0x10, 0x00, 0xb0, 0xfe, 0xf4]);
+  });
+
+  test('readVirtual/writeVirtual go through segmentation and paging; a fault comes back as a value', () => {
+    const r = rig({ sevEs: true });
+    run32(r, ' hlt');
+    expect(r.cpu.writeVirtual(3, 0x5000n, Uint8Array.of(1, 2, 3))).toBeNull();
+    expect(Array.from(r.cpu.readVirtual(3, 0x5000n, 3) as Uint8Array)).toEqual([1, 2, 3]);
+    // Past a 64 KiB data segment limit: #GP(0).
+    r.cpu.setSegment('ds', { selector: 0x10, base: 0n, limit: 0xffff, attributes: 0x93 });
+    expect(r.cpu.readVirtual(3, 0xffffn, 2)).toEqual({ vector: 13, errorCode: 0 });
+  });
+
+  test('raiseException (ES_EXCEPTION) delivers the fault at the #VC instruction through the IDT', () => {
+    const r = rig({ sevEs: true });
+    const a = run32(
+      r,
+      ` lidtl idtr
+ movl $0x7000, %esp
+at:
+ cpuid
+ hlt
+gp_handler:
+ popl %ebx
+ hlt
+ .balign 8
+idt:
+ .fill 13, 8, 0
+ .word gp_handler, 0x08, 0x8e00, 0
+idt_end:
+idtr:
+ .word idt_end - idt - 1
+ .long idt`,
+    );
+    expect(r.cpu.run({ maxInstructions: 10 })).toMatchObject({ kind: 'vc', exitCode: 0x72 });
+    r.cpu.raiseException(13, 0);
+    expect(r.cpu.run({ maxInstructions: 10 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('ebx')).toBe(0n);
+    expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.at!);
+  });
+
+  test('without SEV-ES an MMIO access reaches the Platform with the GPA and size', () => {
+    const r = rig();
+    const seen: string[] = [];
+    const dev = { name: 'probe', read: () => 0n, write: () => {} };
+    r.memory.addMmio(0xfeb0_0000, 0x1000, dev);
+    (r.cpu as unknown as { platform: { mmioWrite: unknown; mmioRead: unknown } }).platform.mmioWrite = (
+      gpa: number,
+      size: number,
+      value: bigint,
+    ) => seen.push(`w ${gpa.toString(16)} ${size} ${value.toString(16)}`);
+    (r.cpu as unknown as { platform: { mmioRead: unknown } }).platform.mmioRead = (
+      gpa: number,
+      size: number,
+    ) => {
+      seen.push(`r ${gpa.toString(16)} ${size}`);
+      return 0x1234n;
+    };
+    run32(r, ' movl $0xabcd, %eax\n movw %ax, 0xfeb00010\n movzbl 0xfeb00020, %ecx\n hlt');
+    expect(r.cpu.run({ maxInstructions: 10 })).toEqual({ kind: 'hlt' });
+    expect(seen).toEqual(['w feb00010 2 abcd', 'r feb00020 1']);
+    expect(r.cpu.getReg('ecx')).toBe(0x34n);
+  });
+});
