@@ -140,9 +140,12 @@ export class Executor extends CpuState {
         } else {
           const ops = blk.ops;
           if (blk.fn !== null && left >= ops.length) {
+            // A self-looping block counts its completed passes itself (exec/compile.ts).
+            const before = this.instructionsRetired;
             compiled = true;
-            k = blk.fn(this, start, ops, blk);
+            k = blk.fn(this, start, ops, blk, left);
             compiled = false;
+            left -= this.instructionsRetired - before;
           } else {
             if (++blk.runs === this.cache.compileAfter) blk.fn = compileBlock(blk.insns);
             const lens = blk.lens;

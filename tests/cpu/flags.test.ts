@@ -50,3 +50,48 @@ describe('lazy flags', () => {
     });
   }
 });
+
+describe('a fault inside a tight loop', () => {
+  test('is taken at the right instruction with the exact retired count, compiled or not', () => {
+    const results = [Number.POSITIVE_INFINITY, 0].map((compileAfter) => {
+      const decodeCache = new DecodeCache();
+      decodeCache.compileAfter = compileAfter;
+      const r = rig({ decodeCache });
+      const a = assemble(
+        `	.code16
+	.globl _start
+_start:
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movw	$0x7000, %sp
+	movw	$gp_handler, 13 * 4
+	movw	$0, 13 * 4 + 2
+	movw	$0xfff0, %si
+spin:
+	movw	(%si), %ax
+	incw	%si
+	jmp	spin
+gp_handler:
+	hlt`,
+        0x8000,
+      );
+      loadReal(r, a, 0x8000);
+      expect(r.cpu.run({ maxInstructions: 1000 })).toEqual({ kind: 'hlt' });
+      return {
+        retired: r.cpu.instructionsRetired,
+        si: r.cpu.getReg('si'),
+        pushedIp: r.memory.read16(0x7000 - 6),
+        spin: a.sym.spin!,
+      };
+    });
+    // 7 set-up instructions, 15 passes of 3, the faulting MOV does not retire, then HLT.
+    expect(results[0]).toEqual({
+      retired: 7 + 15 * 3 + 1,
+      si: 0xffffn,
+      pushedIp: results[0]!.spin,
+      spin: results[0]!.spin,
+    });
+    expect(results[1]).toEqual(results[0]!);
+  });
+});

@@ -27,6 +27,8 @@ export type CompiledBlock = (
   start: number,
   ops: readonly Op[],
   blk: { valid: boolean },
+  /** Instructions the run may still retire (a self-looping block stops short of it). */
+  left: number,
 ) => number;
 
 /** What the generated code may call. */
@@ -196,14 +198,32 @@ function template(i: Insn): string | null {
   return null;
 }
 
-/** Build the function for a block of decoded instructions. */
+/** A branch back to the block's own start (a tight loop) with nothing but inline, store-free code. */
+function selfLoop(insns: readonly Insn[], bodies: readonly (string | null)[]): boolean {
+  const last = insns[insns.length - 1]!;
+  const key = last.op.exec ?? '';
+  if (!/^(jcc|jmp)J[bz]$/.test(key) || last.opSize === 8) return false;
+  const total = insns.reduce((n, i) => n + i.length, 0);
+  return (last.imm as number) === -total && bodies.every((b) => b !== null && !b.includes('writeLin'));
+}
+
+/**
+ * Build the function for a block of decoded instructions. A self-looping block iterates inside the
+ * function while it branches back, the budget allows another pass, and nothing asks the run loop to
+ * look (a stop request or a pending event from a device it read, a write that dropped the block); it
+ * counts the passes it completed into `instructionsRetired` itself and returns the last pass's count.
+ */
 export function compileBlock(insns: readonly Insn[]): CompiledBlock {
+  const bodies = insns.map(template);
   const lines: string[] = ['const r = c.r, rh = c.rh; let a = 0, b = 0, v = 0, cin = 0;'];
+  const loop = selfLoop(insns, bodies);
+  const n = insns.length;
+  if (loop) lines.push('let budget = left;', 'for (;;) {');
   let off = 0;
   insns.forEach((i, k) => {
     off += i.length;
     lines.push(`c.rip = start + ${off};`);
-    const t = template(i);
+    const t = bodies[k]!;
     // A called operation may store into cached code: the block then ends where it is.
     lines.push(
       t === null
@@ -211,7 +231,17 @@ export function compileBlock(insns: readonly Insn[]): CompiledBlock {
         : t.replaceAll('return K', `return ${k + 1}`),
     );
   });
-  lines.push(`return ${insns.length};`);
-  const factory = new Function('h', `return function block(c, start, ops, blk) {\n${lines.join('\n')}\n};`);
+  if (loop) {
+    lines.push(
+      `budget -= ${n};`,
+      `if (c.rip !== start || budget < ${n} || !blk.valid || c.stopRequest !== null || c.pendingIrqs !== null || c.pendingNmi) return ${n};`,
+      `c.instructionsRetired += ${n};`,
+      '}',
+    );
+  } else lines.push(`return ${n};`);
+  const factory = new Function(
+    'h',
+    `return function block(c, start, ops, blk, left) {\n${lines.join('\n')}\n};`,
+  );
   return factory(HELPERS) as CompiledBlock;
 }
