@@ -62,9 +62,13 @@ export class Machine {
   readonly decodeCache = new DecodeCache();
   /** COM1, VGA text, xAPIC and the register file, as `config.devices` asks. */
   readonly devices: PlatformDevices;
-  private retiredBefore = 0;
-  /** Set while run() is running: the instruction total kept incrementally (see `instructions`). */
-  private live: { total: number; cpu: Cpu | null; cpuStart: number } | null = null;
+  /**
+   * Instructions retired by all vCPUs before the slice now running, kept incrementally: summing
+   * thousands of vCPUs for every event's icount stamp made the event log's cost grow with their number.
+   */
+  private retired = 0;
+  /** The vCPU inside `cpu.run` right now and its count when the slice began. */
+  private running: { cpu: Cpu; start: number } | null = null;
   /** The vCPU whose exit or MMIO access the hypervisor is serving (KVM kvm_get_running_vcpu). */
   private accessing: Vcpu<Cpu> | null = null;
 
@@ -106,6 +110,10 @@ export class Machine {
       regs: (v) => this.vcRegs(v as Vcpu<Cpu>),
       decodeAtRip: (v) => this.decodeAtRip(v as Vcpu<Cpu>),
       pluginFailed: (where, e) => this.pluginFailed(where, e),
+      halt: (v, why) => {
+        (v as Vcpu<Cpu>).cpu.halted = true;
+        this.hv.setState(v, 'halted', why);
+      },
     });
     this.plugins = new PluginHost(this);
     for (const r of config.firmware.reserved) this.memory.reserve(r.base, r.length, r.owner);
@@ -126,13 +134,7 @@ export class Machine {
 
   /** Instructions retired by all vCPUs. */
   get instructions(): number {
-    // Why: during run() the total is kept incrementally; summing thousands of vCPUs for every event's
-    // icount stamp made the event log cost grow with the vCPU count.
-    if (this.live)
-      return this.live.total + (this.live.cpu ? this.live.cpu.instructionsRetired - this.live.cpuStart : 0);
-    let n = this.retiredBefore;
-    for (const v of this.vcpus) n += v.cpu.instructionsRetired;
-    return n;
+    return this.retired + (this.running ? this.running.cpu.instructionsRetired - this.running.start : 0);
   }
 
   get terminated(): boolean {
@@ -162,31 +164,15 @@ export class Machine {
 
   /** Runs the running vCPUs round robin until a stop condition. */
   run(opts: RunOptions = {}): MachineStop {
-    const outer = this.live;
-    const start = this.instructions;
-    const live = { total: start, cpu: null as Cpu | null, cpuStart: 0 };
-    this.live = live;
-    try {
-      return this.runSlices(opts, start, live);
-    } finally {
-      this.live = outer;
-      if (outer) outer.total += live.total - start;
-    }
-  }
-
-  private runSlices(
-    opts: RunOptions,
-    start: number,
-    live: { total: number; cpu: Cpu | null; cpuStart: number },
-  ): MachineStop {
     const budget = opts.maxInstructions ?? 50_000_000;
+    const start = this.retired;
     const only = opts.only ? new Set(opts.only) : null;
     // Why a list of candidates: with thousands of vCPUs most are parked or halted; each round scans
     // the states once instead of testing every vCPU around every slice.
     for (;;) {
       if (this.hv.terminated) return { kind: 'terminated', reason: this.hv.terminated.reason };
       if (opts.until?.()) return { kind: 'until' };
-      const used = live.total - start;
+      const used = this.retired - start;
       if (used >= budget) return { kind: 'budget', instructions: used };
       const runnable = this.vcpus.filter((v) => v.state === 'running' && (!only || only.has(v.index)));
       if (runnable.length === 0) return { kind: 'idle' };
@@ -196,20 +182,23 @@ export class Machine {
         let left = SLICE;
         while (left > 0 && v.state === 'running') {
           const before = v.cpu.instructionsRetired;
-          live.cpu = v.cpu;
-          live.cpuStart = before;
-          const r = v.cpu.run({ maxInstructions: Math.min(left, budget - (live.total - start)) });
+          this.running = { cpu: v.cpu, start: before };
+          let r: StopReason;
+          try {
+            r = v.cpu.run({ maxInstructions: Math.min(left, budget - (this.retired - start)) });
+          } finally {
+            this.running = null;
+          }
           const retired = v.cpu.instructionsRetired - before;
-          live.total += retired;
-          live.cpu = null;
+          this.retired += retired;
           left -= Math.max(1, retired);
           const stop = this.afterStop(v, r);
           if (stop) return stop;
           if (this.hv.terminated) break;
           if (opts.until?.()) return { kind: 'until' };
-          if (live.total - start >= budget || r.kind === 'limit') break;
+          if (this.retired - start >= budget || r.kind === 'limit') break;
         }
-        if (this.hv.terminated || live.total - start >= budget) break;
+        if (this.hv.terminated || this.retired - start >= budget) break;
       }
     }
   }
@@ -395,6 +384,7 @@ export class Machine {
     this.hv.apJumpTable = s.hv.apJumpTable;
     this.hv.terminated = s.hv.terminated;
     Object.assign(this.kernel, s.kernel);
+    this.retired = this.vcpus.reduce((n, v) => n + v.cpu.instructionsRetired, 0);
   }
 }
 
