@@ -40,6 +40,7 @@ export {
 export type { FaultInfo, HvCallResult } from './guest/ghcb-call.ts';
 export { GuestKernel } from './guest/kernel.ts';
 export type { Negotiated } from './guest/negotiation.ts';
+export type { PanicContext, PanicHandler, PanicOutcome } from './guest/panic.ts';
 export type { VcContext, VcHandler, VcRegs, VcResult } from './guest/vc/types.ts';
 export {
   decodeIcr,

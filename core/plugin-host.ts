@@ -1,5 +1,6 @@
 import type { MmioDevice } from './devices/mmio-device.ts';
 import type { PortDevice } from './devices/port-bus.ts';
+import type { PanicHandler } from './guest/panic.ts';
 import type { VcHandler } from './guest/vc/types.ts';
 import type { ExitRow } from './hypervisor/exit-table.ts';
 import type { MsrProtocolHandler } from './hypervisor/msr-protocol.ts';
@@ -131,6 +132,15 @@ export interface PluginApi {
    * api.onInit((vcpu) => api.log(`cpu${vcpu.index} got INIT`));
    */
   onInit(handler: (vcpu: Vcpu) => void): void;
+  /**
+   * Guest side: a handler in the guest kernel's panic() (kernel/panic.c), run after the ones already
+   * registered, before the CPU stops. Return `'took-over'` when the handler now owns the CPU (as
+   * crash_kexec does when it boots a crash kernel); that ends the chain.
+   *
+   * @example
+   * api.onPanic({ name: 'note', handle: ({ vcpu, message }) => void api.log(`cpu${vcpu.index}: ${message}`) });
+   */
+  onPanic(handler: PanicHandler): void;
   /**
    * A device on `count` I/O ports from `base`; guest IN/OUT (and IOIO exits) reach it.
    *
@@ -325,6 +335,9 @@ export class PluginHost {
       },
       onInit: (handler) => {
         undos.push(m.hv.onInit(handler));
+      },
+      onPanic: (handler) => {
+        undos.push(m.kernel.addPanicHandler(handler));
       },
       addPortDevice: (base, count, device) => {
         undos.push(m.ports.add(base, count, device));

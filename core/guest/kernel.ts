@@ -10,6 +10,7 @@ import { GHCB_SEV_ES_GEN_REQ, GHCB_SEV_ES_PROT_UNSUPPORTED, SEV_TERM_SET_GEN } f
 import type { Vcpu } from '../vcpu.ts';
 import { GhcbCall } from './ghcb-call.ts';
 import { type Negotiated, negotiateProtocol, queryHvFeatures } from './negotiation.ts';
+import type { PanicHandler, PanicOutcome } from './panic.ts';
 import { coreVcHandlers, type VcHandler, type VcRegs, type VcResult } from './vc/index.ts';
 
 export interface GuestKernelDeps {
@@ -25,6 +26,8 @@ export interface GuestKernelDeps {
   decodeAtRip(vcpu: Vcpu): Insn | DecodeError;
   /** Reports a plugin #VC handler that threw; the next handler is tried. */
   pluginFailed(where: string, e: unknown): void;
+  /** Stops the vCPU where it is (the end of panic(): it never returns to the code that panicked). */
+  halt(vcpu: Vcpu, why: string): void;
 }
 
 /**
@@ -41,6 +44,7 @@ export class GuestKernel {
   private readonly ghcbs: GhcbCall;
   private readonly vc = new Map<number, VcHandler[]>();
   private readonly ghcbReady = new Set<number>();
+  private readonly panicHandlers: PanicHandler[] = [];
 
   constructor(private readonly deps: GuestKernelDeps) {
     this.ghcbs = new GhcbCall(deps.memory, deps.vmgexit);
@@ -62,6 +66,36 @@ export class GuestKernel {
     else list.push(h);
     this.vc.set(h.exitCode, list);
     return () => list.splice(list.indexOf(h), 1);
+  }
+
+  /** Adds a handler to panic()'s chain (after the ones already there); returns its removal. */
+  addPanicHandler(h: PanicHandler): () => void {
+    this.panicHandlers.push(h);
+    return () => {
+      const i = this.panicHandlers.indexOf(h);
+      if (i >= 0) this.panicHandlers.splice(i, 1);
+    };
+  }
+
+  /**
+   * panic() (kernel/panic.c): the message, then the handlers in order (__crash_kexec, the panic
+   * notifiers) until one takes the CPU over; otherwise the end marker and the CPU stops for good.
+   */
+  panic(vcpu: Vcpu, message: string): PanicOutcome {
+    this.print(vcpu, `Kernel panic - not syncing: ${message}`);
+    for (const h of [...this.panicHandlers]) {
+      let r: 'took-over' | undefined;
+      try {
+        r = h.handle({ vcpu, message });
+      } catch (e) {
+        this.deps.pluginFailed(`panic handler ${h.name}`, e);
+        continue;
+      }
+      if (r === 'took-over') return { kind: 'took-over', by: h.name };
+    }
+    this.print(vcpu, `---[ end Kernel panic - not syncing: ${message} ]---`);
+    this.deps.halt(vcpu, 'panic');
+    return { kind: 'halted' };
   }
 
   /** Write the GHCB MSR, VMGEXIT, read it back (sev_es_wr_ghcb_msr / VMGEXIT / sev_es_rd_ghcb_msr). */
@@ -163,6 +197,9 @@ export class GuestKernel {
     if (result.result !== 'ES_OK' && result.result !== 'ES_RETRY' && result.result !== 'ES_EXCEPTION') {
       this.print(vcpu, `PANIC: Unhandled #VC exception in kernel space (result=${result.result})`);
       this.terminate(vcpu, SEV_TERM_SET_GEN, GHCB_SEV_ES_GEN_REQ);
+      // vc_raw_handle_exception: "If that fails and we get here - just panic". The kernel asks for
+      // termination first, so panic() (and a crash kernel) runs only when the VMM returned from it.
+      if (vcpu.state !== 'terminated') this.panic(vcpu, 'Returned from Terminate-Request to Hypervisor');
     }
     return result;
   }

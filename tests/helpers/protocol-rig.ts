@@ -68,6 +68,7 @@ export function protocolRig(
     pluginFailed: (_w, e) => {
       throw e;
     },
+    halt: (v, why) => hv.setState(v, 'halted', why),
   });
   const events = <K extends LoggedEvent['kind']>(kind: K) =>
     log.events.filter((e) => e.kind === kind) as Extract<LoggedEvent, { kind: K }>[];
