@@ -1,23 +1,9 @@
 /**
  * SEV-ES: the SVM exit codes that hardware turns into #VC (vector 29) with the exit code as the error
- * code (GHCB spec section 4.1 / AMD APM Vol. 2, 15.35 "SEV-ES"; the kernel's SVM_EXIT_* names).
+ * code (GHCB spec section 4.1 / AMD APM Vol. 2, 15.35 "SEV-ES"): one table, shared with the guest and
+ * hypervisor models.
  */
-export const SVM_EXIT = {
-  READ_DR7: 0x27,
-  WRITE_DR7: 0x37,
-  RDTSC: 0x6e,
-  RDPMC: 0x6f,
-  CPUID: 0x72,
-  INVD: 0x76,
-  IOIO: 0x7b,
-  MSR: 0x7c,
-  VMMCALL: 0x81,
-  RDTSCP: 0x87,
-  WBINVD: 0x89,
-  MONITOR: 0x8a,
-  MWAIT: 0x8b,
-  NPF: 0x400,
-} as const;
+export { SVM_EXIT } from '../sev/exit-codes.ts';
 
 /** MSR numbers the CPU keeps itself (AMD APM Vol. 2, appendix A). */
 export const MSR = {

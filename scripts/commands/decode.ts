@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { type CodeSize, decode, disasm, mmioClass } from '../../core/index.ts';
-import { type Command, UsageError } from './types.ts';
+import { type Command, numberFlag, UsageError } from './types.ts';
 
 const usage = `Usage: sevlab decode --mode 16|32|64 (--file FILE [--offset N] [--length N] | HEXBYTES...)
 
@@ -25,18 +25,6 @@ interface Options {
   bytes: Uint8Array;
   /** Offset of bytes[0] in the input, added to every printed offset. */
   base: number;
-}
-
-function number(flag: string, text: string | undefined): number {
-  if (text === undefined) throw new UsageError(`${flag} needs a value`);
-  const n = /^0x[0-9a-f]+$/i.test(text)
-    ? Number.parseInt(text, 16)
-    : /^\d+$/.test(text)
-      ? Number(text)
-      : Number.NaN;
-  if (!Number.isSafeInteger(n))
-    throw new UsageError(`${flag} takes a decimal or 0x-hex number, not '${text}'`);
-  return n;
 }
 
 function hexBytes(args: readonly string[]): Uint8Array {
@@ -86,10 +74,10 @@ function parse(argv: readonly string[]): Options {
         if (file === undefined) throw new UsageError('--file needs a path');
         break;
       case '--offset':
-        offset = number(a, argv[++i]);
+        offset = numberFlag(a, argv[++i]);
         break;
       case '--length':
-        length = number(a, argv[++i]);
+        length = numberFlag(a, argv[++i]);
         break;
       default:
         if (a.startsWith('--')) throw new UsageError(`unknown option '${a}'; see sevlab decode --help`);

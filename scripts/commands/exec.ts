@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Cpu, DebugExit, GuestMemory, type Platform, PortBus, type StopReason } from '../../core/index.ts';
-import { type Command, UsageError } from './types.ts';
+import { type Command, numberFlag, UsageError } from './types.ts';
 
 const usage = `Usage: sevlab exec --mode real --load ADDR=FILE [--load ADDR=FILE ...] --entry SEG:OFF
                    [--max-instructions N] [--memory BYTES] [--json]
@@ -78,18 +78,6 @@ export function runExec(o: ExecOptions): ExecResult {
   return { exit, instructions, seconds, mips: seconds > 0 ? instructions / seconds / 1e6 : 0 };
 }
 
-function number(flag: string, text: string | undefined): number {
-  if (text === undefined) throw new UsageError(`${flag} needs a value`);
-  const n = /^0x[0-9a-f]+$/i.test(text)
-    ? Number.parseInt(text, 16)
-    : /^\d+$/.test(text)
-      ? Number(text)
-      : Number.NaN;
-  if (!Number.isSafeInteger(n))
-    throw new UsageError(`${flag} takes a decimal or 0x-hex number, not '${text}'`);
-  return n;
-}
-
 export function parseExecArgs(argv: readonly string[]): ExecOptions & { json: boolean } {
   const o: ExecOptions & { json: boolean } = {
     loads: [],
@@ -110,7 +98,7 @@ export function parseExecArgs(argv: readonly string[]): ExecOptions & { json: bo
         const spec = next() ?? '';
         const eq = spec.indexOf('=');
         if (eq < 0) throw new UsageError(`--load takes ADDR=FILE, not '${spec}'`);
-        const gpa = number('--load', spec.slice(0, eq));
+        const gpa = numberFlag('--load', spec.slice(0, eq));
         let bytes: Uint8Array;
         try {
           bytes = new Uint8Array(readFileSync(spec.slice(eq + 1)));
@@ -128,10 +116,10 @@ export function parseExecArgs(argv: readonly string[]): ExecOptions & { json: bo
         break;
       }
       case '--max-instructions':
-        o.maxInstructions = number(a, next());
+        o.maxInstructions = numberFlag(a, next());
         break;
       case '--memory':
-        o.memoryBytes = number(a, next());
+        o.memoryBytes = numberFlag(a, next());
         break;
       case '--json':
         o.json = true;

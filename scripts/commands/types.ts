@@ -13,3 +13,16 @@ export interface Command {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** A flag's value as a decimal or 0x-hex whole number; anything else is a UsageError naming the flag. */
+export function numberFlag(flag: string, text: string | undefined): number {
+  if (text === undefined) throw new UsageError(`${flag} needs a value`);
+  const n = /^0x[0-9a-f]+$/i.test(text)
+    ? Number.parseInt(text, 16)
+    : /^\d+$/.test(text)
+      ? Number(text)
+      : Number.NaN;
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(`${flag} takes a decimal or 0x-hex number, not '${text}'`);
+  return n;
+}
