@@ -22,7 +22,7 @@ export { type MmioClass, type MmioClassName, mmioClass } from './cpu/mmio-class.
 export type { CpuMode } from './cpu/modes.ts';
 export type { ExecKey, OpcodeRow } from './cpu/opcodes/index.ts';
 export type { CpuidResult, Platform } from './cpu/platform.ts';
-export { REGISTER_NAMES } from './cpu/reg-names.ts';
+export { GPR64_NAMES, type Gpr64Name, REGISTER_NAMES } from './cpu/reg-names.ts';
 export { RESET_SIGNATURE } from './cpu/reset.ts';
 export { type CaseOutcome, type SingleStepCase, SingleStepRunner } from './cpu/singlestep.ts';
 export { EXCEPTION_DIFFERENCES, EXCLUDED_FORMS, UNDEFINED_FLAGS } from './cpu/singlestep-tables.ts';

@@ -5,6 +5,10 @@
  */
 const GPR64 = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi'] as const;
 
+/** The 64-bit GPR names in ModRM register order (SDM Vol. 2, table 2-2, with REX): index = number. */
+export const GPR64_NAMES = [...GPR64, 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
+export type Gpr64Name = (typeof GPR64_NAMES)[number];
+
 export type GprName = { kind: 'gpr'; n: number; size: 1 | 2 | 4 | 8; high: boolean };
 export type RegName =
   | GprName

@@ -9,7 +9,7 @@
  * the page is private (a shared page would decrypt to noise), EFER.SVME, CR0.CD/NW, CR0[63:32], and
  * long mode with paging needing CR4.PAE and CR0.PE.
  */
-import { type Cpu, hex, type Machine } from '../../core/index.ts';
+import { type Cpu, GPR64_NAMES, hex, type Machine } from '../../core/index.ts';
 import { decodeVmsa, VMSA_PAGE_SIZE, type Vmsa, type VmsaSegmentName } from './vmsa.ts';
 
 export type VmrunResult = { ok: true; vmsa: Vmsa } | { ok: false; why: string };
@@ -40,24 +40,7 @@ const CONSISTENCY: ReadonlyArray<{ fails: (v: Vmsa) => boolean; why: string }> =
 ];
 
 const SEGMENT_REGS: readonly VmsaSegmentName[] = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'ldtr', 'tr'];
-const GPRS = [
-  'rax',
-  'rbx',
-  'rcx',
-  'rdx',
-  'rsp',
-  'rbp',
-  'rsi',
-  'rdi',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-] as const;
+const GPRS = GPR64_NAMES;
 
 /** Loads a decoded VMSA into the interpreter, starting from the INIT state for what is not modelled. */
 function load(cpu: Cpu, v: Vmsa): void {

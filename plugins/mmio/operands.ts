@@ -3,27 +3,10 @@
  * the memory operand's address (insn_get_addr_ref) and the ModRM.reg register (insn_get_modrm_reg_ptr),
  * read from and written to pt_regs by the architecture's rules.
  */
-import { type Insn, SEG, type VcRegs } from '../../core/index.ts';
+import { GPR64_NAMES, type Insn, SEG, type VcRegs } from '../../core/index.ts';
 
 /** pt_regs slots in ModRM register order (SDM Vol. 2, table 2-2 with REX). */
-export const GPR = [
-  'rax',
-  'rcx',
-  'rdx',
-  'rbx',
-  'rsp',
-  'rbp',
-  'rsi',
-  'rdi',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-] as const;
+export const GPR = GPR64_NAMES;
 
 const RSP = 4;
 const RBP = 5;
