@@ -20,10 +20,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const root = `${import.meta.dir}/../..`;
 
 async function startToPrompt(): Promise<number> {
-  const name = `sevlab-bench-${process.pid}`;
+  // A private tmux server per start: no race with a server that is still shutting down.
+  const name = `sevlab-bench-${process.pid}-${performance.now().toFixed(0)}`;
   const t0 = performance.now();
   Bun.spawnSync([
     'tmux',
+    '-L',
+    name,
     'new-session',
     '-d',
     '-s',
@@ -38,13 +41,13 @@ async function startToPrompt(): Promise<number> {
   ]);
   try {
     for (;;) {
-      const s = Bun.spawnSync(['tmux', 'capture-pane', '-p', '-t', name]).stdout.toString();
+      const s = Bun.spawnSync(['tmux', '-L', name, 'capture-pane', '-p', '-t', name]).stdout.toString();
       if (s.split('\n').some((l) => l.trimEnd() === '(sevlab)')) return performance.now() - t0;
-      if (performance.now() - t0 > 10_000) throw new Error('no prompt after 10 s');
+      if (performance.now() - t0 > 10_000) throw new Error(`no prompt after 10 s; the screen:\n${s}`);
       await Bun.sleep(2);
     }
   } finally {
-    Bun.spawnSync(['tmux', 'kill-session', '-t', name]);
+    Bun.spawnSync(['tmux', '-L', name, 'kill-server']);
   }
 }
 

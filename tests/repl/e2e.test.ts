@@ -9,8 +9,11 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dir, '../..');
 const session = `sevlab-repl-e2e-${process.pid}`;
+// A private tmux server: the test neither touches the user's sessions nor races a server that is
+// shutting down after someone else's last session ended.
+const SOCKET = `sevlab-e2e-${process.pid}`;
 const tmux = (...args: string[]) => {
-  const r = Bun.spawnSync(['tmux', ...args]);
+  const r = Bun.spawnSync(['tmux', '-L', SOCKET, ...args]);
   if (r.exitCode !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr.toString()}`);
   return r.stdout.toString();
 };
@@ -80,13 +83,13 @@ test('start, poke memory, read it back, VMGEXIT in the log, history, completion,
     expect(s.split('\n').every((l) => l.length <= 80)).toBe(true);
 
     keys('quit', 'Enter');
-    const gone = () => Bun.spawnSync(['tmux', 'has-session', '-t', session]).exitCode !== 0;
+    const gone = () => Bun.spawnSync(['tmux', '-L', SOCKET, 'has-session', '-t', session]).exitCode !== 0;
     for (let i = 0; i < 100 && !gone(); i++) await Bun.sleep(30);
     expect(gone()).toBe(true);
     expect(readFileSync(history, 'utf8')).toBe(
       'set u32 0x2000 = 0xcafef00d\nx/2xw 0x2000\nvmgexit ap-jump-table get\nmsr-proto sev-info\nquit\n',
     );
   } finally {
-    Bun.spawnSync(['tmux', 'kill-session', '-t', session]);
+    Bun.spawnSync(['tmux', '-L', SOCKET, 'kill-server']);
   }
 }, 15000);
