@@ -15,6 +15,15 @@ export const CAPTURE_KERNEL_PATH = new URL('./capture_kernel.elf', import.meta.u
 /** "KDMP": the capture kernel's BI_SIGNATURE (asm: CAPTURE_SIGNATURE). */
 export const CAPTURE_SIGNATURE = 0x504d444b;
 
+/** The capture kernel's fields after the test kernels' boot info block (asm: CBI_*). */
+export const CAPTURE_BOOT_INFO = {
+  /** u64 in: the low page for the real-mode trampoline; 0 keeps the capture kernel on one CPU. */
+  trampoline: 0x30,
+  /** u64 in: the identity map in the crashkernel region, for the trampoline's CR3. */
+  pageTable: 0x38,
+  size: 0x40,
+} as const;
+
 /** The oops entries by vector: die() for the exceptions the test kernels leave unhandled. */
 export const OOPS_ENTRIES: readonly {
   vector: number;

@@ -1,164 +1,123 @@
 /**
  * The crash path: panic() -> __crash_kexec() -> machine_crash_shutdown() -> machine_kexec() of the
  * crash image (kernel/kexec_core.c, arch/x86/kernel/crash.c native_machine_crash_shutdown,
- * arch/x86/kernel/reboot.c nmi_shootdown_cpus). The kernel's C parts are modelled here; everything
- * the other CPUs do (the NMI callback, crash_save_cpu, halting) and the jump into the capture kernel
- * run as machine code (asm/crash_nmi.S, asm/capture_kernel.S).
+ * arch/x86/kernel/reboot.c nmi_shootdown_cpus).
  *
- * The crashing CPU's registers: for a crash the model raises (sysrq-c, the `crash` command) the
- * kernel model is the panic code, so it saves the vCPU's architectural state at the instruction
- * boundary where the panic happens, as crash_setup_regs() does for the panicking C code. For an oops
- * the oops entry (machine code) already saved the faulting context's pt_regs into the note, as
- * crash_kexec(regs) passes the exception's regs on; the model leaves that note alone.
+ * Two ways in. A fault the test kernels do not handle enters the oops entry of asm/crash_nmi.S, which
+ * runs the whole path as machine code: it saves the fault's pt_regs as its note, NMIs the other CPUs
+ * through the x2APIC ICR, waits for them, writes CRASHTIME and jumps to the capture kernel, inside
+ * whatever run the fault happened in. A panic in C (sysrq-c, the kernel model's own panic()) reaches
+ * the handler below through the guest kernel model's panic chain: it is __crash_kexec(NULL), so it
+ * saves the vCPU's architectural state at the instruction where the panic happens (crash_setup_regs)
+ * and sends the CPU into the same machine code, at crash_kexec_shutdown.
  */
-import { hex, type Machine, SVM_EXIT, type Vcpu } from '../../core/index.ts';
-import { BOOT_INFO, symbolValue } from '../kexec/index.ts';
-import { blobInstalled, kexecSession } from '../kexec/session.ts';
-import { CAPTURE_SIGNATURE, CRASH_NMI_SYMBOLS, OOPS_ENTRIES } from './blob.ts';
-import { setIntrGate } from './idt.ts';
-import { writeU32, writeU64 } from './load.ts';
+import { hex, type Machine, type PanicHandler, type Vcpu } from '../../core/index.ts';
+import { CRASH_NMI_SYMBOLS } from './blob.ts';
+import { crashState, type KdumpCrash, oldKernelOnline } from './crash-state.ts';
+import { writeU32 } from './load.ts';
 import { CRASH_NOTE_BYTES, prstatusNote, regsOf } from './prstatus.ts';
-import { type CrashCause, type KdumpCrash, type KdumpLoaded, kdumpSession } from './session.ts';
-import { vmcoreinfoNote, vmcoreinfoText } from './vmcoreinfo.ts';
+import { type CrashCause, kdumpSession } from './session.ts';
 
 export type CrashOutcome = { kind: 'captured'; crash: KdumpCrash } | { kind: 'failed'; why: string };
 
-const NMI_VECTOR = 2;
-const MSR_X2APIC_ICR = 0x830n;
-/** __prepare_ICR(APIC_DEST_ALLBUT, NMI_VECTOR): shorthand all-but-self, delivery mode NMI. */
-const ICR_NMI_ALLBUT = 0xc0400n;
-const MSR_EXIT_WRITE = 1n;
+/** panic()'s message for sysrq-c (drivers/tty/sysrq.c sysrq_handle_crash). */
+export const SYSRQ_CRASH_MESSAGE = 'sysrq triggered crash';
 
-/** Instructions the other CPUs get to answer the NMI (Linux waits up to a second) and the boot. */
-const budget = (machine: Machine) => 1_000_000 + machine.vcpus.length * 20_000;
+/** Instructions the crash path and the capture kernel's boot may take (Linux waits 1 s per stage). */
+const budget = (machine: Machine) => 5_000_000 + machine.vcpus.length * 20_000;
 
-function print(machine: Machine, vcpu: Vcpu, message: string): void {
-  machine.kernel.print(vcpu, message);
+/** Why __crash_kexec() cannot run on this CPU now, or null. */
+export function crashRefusal(machine: Machine, cpu: number): string | null {
+  const loaded = kdumpSession(machine).loaded;
+  if (!loaded) return 'no crash kernel is loaded: kdump load first';
+  const state = crashState(machine);
+  if (state.kind === 'captured') return `the kernel already crashed on cpu${state.crash.cpu}`;
+  if (state.kind === 'crashing') return `cpu${state.cpu} is already in the crash path`;
+  if (machine.terminated) return 'the VM has terminated';
+  const vcpu = machine.vcpu(cpu);
+  if (
+    !oldKernelOnline(machine, loaded).includes(cpu) ||
+    (vcpu.state !== 'running' && vcpu.state !== 'halted')
+  )
+    return `cpu${cpu} is not online in kernel ${loaded.kernel.name} (state ${vcpu.state})`;
+  return null;
 }
 
-/** cpu_online_mask of the old kernel (its online_flags array). */
-function onlineCpus(machine: Machine, loaded: KdumpLoaded): number[] {
-  const image = loaded.kernel.image;
-  const flags = Number(machine.memory.read64(symbolValue(image, 'online_flags')));
-  const n = Math.min(machine.memory.read32(symbolValue(image, 'nr_cpus')), machine.vcpus.length);
-  return [...machine.memory.read(flags, n)].flatMap((f, i) => (f !== 0 ? [i] : []));
-}
-
-/** The CPU that panics and why: a pending oops wins over the requested CPU. */
-function panicking(machine: Machine, loaded: KdumpLoaded, cpu: number): { cpu: number; cause: CrashCause } {
-  const oops = machine.memory.read32(loaded.blob + CRASH_NMI_SYMBOLS.crash_oops_cpu);
-  if (oops === 0) return { cpu, cause: { kind: 'sysrq' } };
-  return {
-    cpu: oops - 1,
-    cause: { kind: 'oops', vector: machine.memory.read32(loaded.blob + CRASH_NMI_SYMBOLS.crash_oops_vector) },
-  };
-}
-
-/** apic->send_IPI_allbutself(NMI_VECTOR): an x2APIC ICR write, a #VC(MSR) through the GHCB under SEV-ES. */
-function sendNmiAllButSelf(machine: Machine, vcpu: Vcpu): void {
-  if (machine.config.sev !== 'es') {
-    machine.hv.icrWrite(vcpu, ICR_NMI_ALLBUT);
-    return;
-  }
-  machine.kernel.hvCall(vcpu, SVM_EXIT.MSR, MSR_EXIT_WRITE, 0n, (g) => {
-    g.set('rcx', MSR_X2APIC_ICR);
-    g.set('rax', ICR_NMI_ALLBUT & 0xffff_ffffn);
-    g.set('rdx', ICR_NMI_ALLBUT >> 32n);
-  });
-}
-
-export function crashKexec(machine: Machine, requestedCpu = 0): CrashOutcome {
+/**
+ * __crash_kexec(NULL) from panic(): crash_setup_regs() and crash_save_cpu() for this CPU, panic_cpu,
+ * then the CPU continues in the crash code. False when there is no crash kernel (panic goes on).
+ */
+function enterCrashKexec(machine: Machine, vcpu: Vcpu, cause: CrashCause): boolean {
   const session = kdumpSession(machine);
   const loaded = session.loaded;
-  if (!loaded) return { kind: 'failed', why: 'no crash kernel is loaded: kdump load first' };
-  if (session.crash) return { kind: 'failed', why: `the kernel already crashed on cpu${session.crash.cpu}` };
-  if (machine.terminated) return { kind: 'failed', why: 'the VM has terminated' };
-  const { cpu, cause } = panicking(machine, loaded, requestedCpu);
-  const vcpu = machine.vcpu(cpu);
-  const online = onlineCpus(machine, loaded);
-  if (!online.includes(cpu) || (vcpu.state !== 'running' && vcpu.state !== 'halted'))
-    return {
-      kind: 'failed',
-      why: `cpu${cpu} is not online in kernel ${loaded.kernel.name} (state ${vcpu.state})`,
-    };
-  const slot = (i: number) => loaded.notes + i * CRASH_NOTE_BYTES;
-  const field = (name: keyof typeof CRASH_NMI_SYMBOLS) => loaded.blob + CRASH_NMI_SYMBOLS[name];
-
-  if (cause.kind === 'sysrq') {
-    print(machine, vcpu, 'sysrq: Trigger a crash');
-    print(machine, vcpu, 'Kernel panic - not syncing: sysrq triggered crash');
-    // crash_setup_regs() + crash_save_cpu() for the panicking CPU.
-    const note = new Uint8Array(CRASH_NOTE_BYTES);
-    note.set(
-      prstatusNote(
-        cpu + 1,
-        regsOf((r) => vcpu.cpu.getReg(r)),
-      ),
-    );
-    machine.memory.write(slot(cpu), note);
-  } else {
-    const name = OOPS_ENTRIES.find((e) => e.vector === cause.vector)?.name ?? `vector ${cause.vector}`;
-    print(machine, vcpu, `Oops: ${name} on CPU ${cpu}`);
-    print(machine, vcpu, 'Kernel panic - not syncing: Fatal exception');
-  }
-
-  // nmi_shootdown_cpus(kdump_nmi_callback): register the NMI handler, count the others, send the NMI.
-  const others = online.filter((i) => i !== cpu);
-  const park = session.parkAps && blobInstalled(kexecSession(machine));
-  writeU64(
-    machine,
-    field('crash_park_entry'),
-    park ? symbolValue(loaded.kernel.image, 'sev_jumptable_ap_park') : 0,
+  if (!loaded || crashRefusal(machine, vcpu.index) !== null) return false;
+  const c = machine.vcpu(vcpu.index).cpu;
+  const note = new Uint8Array(CRASH_NOTE_BYTES);
+  note.set(
+    prstatusNote(
+      vcpu.index + 1,
+      regsOf((r) => c.getReg(r)),
+    ),
   );
-  writeU32(machine, field('waiting_for_crash_ipi'), others.length);
-  setIntrGate(machine, symbolValue(loaded.kernel.image, 'idt_table'), NMI_VECTOR, field('crash_nmi_entry'));
-  const icount = machine.instructions;
-  sendNmiAllButSelf(machine, vcpu);
-  const waiting = () => machine.memory.read32(field('waiting_for_crash_ipi'));
-  if (others.length > 0)
-    machine.run({ only: others, until: () => waiting() === 0, maxInstructions: budget(machine) });
-  const stopped = others.filter((i) => machine.memory.read32(slot(i)) !== 0);
-  const notStopped = others.filter((i) => !stopped.includes(i));
-  if (notStopped.length > 0)
-    print(machine, vcpu, `kdump: ${notStopped.map((i) => `cpu${i}`).join(', ')} did not answer the NMI`);
-
-  // crash_save_vmcoreinfo(): CRASHTIME. The machine has no wall clock; the instruction count stands in.
-  machine.memory.write(loaded.vmcoreinfo, vmcoreinfoNote(vmcoreinfoText(loaded.vmcoreinfoInput, icount)));
-
-  // machine_kexec(kexec_crash_image): C calls relocate_kernel(page_list, start_address, ...).
-  const c = vcpu.cpu;
-  c.setReg('rdi', loaded.capture.pageTable);
-  c.setReg('rsi', loaded.capture.bootInfo);
-  c.setReg('rdx', loaded.capture.entry);
-  c.setReg('rip', field('crash_relocate_kernel'));
-  // An oops CPU waits in the die stub's hlt; the panic path that runs on it now is this model.
+  machine.memory.write(loaded.notes + vcpu.index * CRASH_NOTE_BYTES, note);
+  writeU32(machine, loaded.blob + CRASH_NMI_SYMBOLS.crash_kexec_cpu, vcpu.index + 1);
+  session.panicCause = cause;
+  c.setReg('rdi', vcpu.index);
+  c.setReg('rip', loaded.blob + CRASH_NMI_SYMBOLS.crash_kexec_shutdown);
+  // A halted CPU (sysrq-c while it idles) leaves its hlt: the panic code runs on it now.
   c.halted = false;
-  machine.hv.setState(vcpu, 'running', 'machine_kexec: crash kernel');
-  const sig = loaded.capture.bootInfo + BOOT_INFO.signature;
-  machine.run({
-    only: [cpu],
-    until: () => machine.memory.read32(sig) === CAPTURE_SIGNATURE,
-    maxInstructions: budget(machine),
-  });
-  if (machine.memory.read32(sig) !== CAPTURE_SIGNATURE)
-    return {
-      kind: 'failed',
-      why: `the capture kernel did not start on cpu${cpu} (${vcpu.state} at ${hex(c.getReg('rip'))})`,
-    };
-  const crash: KdumpCrash = {
-    cpu,
-    cause,
-    stopped,
-    notStopped,
-    crashingNoteBy: cause.kind === 'sysrq' ? 'kernel model' : 'oops entry',
-    icount,
+  machine.hv.setState(vcpu, 'running', '__crash_kexec');
+  return true;
+}
+
+/** The handler kdump adds to the guest kernel model's panic(). */
+export function crashKexecOnPanic(machine: Machine): PanicHandler {
+  return {
+    name: 'kdump __crash_kexec',
+    handle: ({ vcpu, message }) => {
+      const cause: CrashCause =
+        message === SYSRQ_CRASH_MESSAGE ? { kind: 'sysrq' } : { kind: 'panic', message };
+      return enterCrashKexec(machine, vcpu, cause) ? 'took-over' : undefined;
+    },
   };
-  session.crash = crash;
-  machine.log.append({
-    kind: 'log',
-    vcpu: cpu,
-    source: 'kdump',
-    message: `capture kernel running on cpu${cpu} at ${hex(loaded.capture.entry)}; ${stopped.length} CPUs stopped by NMI`,
-  });
-  return { kind: 'captured', crash };
+}
+
+/**
+ * Runs the machine until the crash path and the capture kernel's boot settle (every vCPU idle),
+ * then reads what happened.
+ */
+export function awaitCapture(machine: Machine): CrashOutcome {
+  const stop = machine.run({ maxInstructions: budget(machine) });
+  const state = crashState(machine);
+  if (state.kind === 'captured') {
+    const c = state.crash;
+    machine.log.append({
+      kind: 'log',
+      vcpu: c.cpu,
+      source: 'kdump',
+      message: `capture kernel running on cpu${c.cpu} (${c.captureCpus} CPU${c.captureCpus === 1 ? '' : 's'} online); ${c.stopped.length} CPUs stopped by NMI`,
+    });
+    return { kind: 'captured', crash: c };
+  }
+  const loaded = kdumpSession(machine).loaded;
+  const cpu = state.kind === 'crashing' ? state.cpu : 0;
+  const v = machine.vcpu(cpu);
+  return {
+    kind: 'failed',
+    why:
+      `the capture kernel did not start (${stop.kind}); cpu${cpu} ${v.state} at ${hex(v.cpu.getReg('rip'))}` +
+      (loaded ? `, capture entry ${hex(loaded.capture.entry)}` : ''),
+  };
+}
+
+/** sysrq-c on a CPU (`echo c > /proc/sysrq-trigger`): panic() there, then the crash path runs. */
+export function crashKexec(machine: Machine, cpu = 0): CrashOutcome {
+  const why = crashRefusal(machine, cpu);
+  if (why) return { kind: 'failed', why };
+  const vcpu = machine.vcpu(cpu);
+  machine.kernel.print(vcpu, 'sysrq: Trigger a crash');
+  const p = machine.kernel.panic(vcpu, SYSRQ_CRASH_MESSAGE);
+  if (p.kind !== 'took-over' || crashState(machine).kind === 'none')
+    return { kind: 'failed', why: `panic() on cpu${cpu} did not reach the crash kernel` };
+  return awaitCapture(machine);
 }

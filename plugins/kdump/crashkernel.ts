@@ -43,3 +43,29 @@ export function parseCrashKernel(text: string, memory: number): CrashKernelParse
     };
   return { ok: true, region: { base, size } };
 }
+
+/**
+ * The low page the capture kernel's real-mode trampoline goes to. A crash image's segments must all
+ * lie inside the crashkernel= region (kexec_core.c sanity_check_segment_list: -EADDRNOTAVAIL), so
+ * the trampoline is never a segment of its own: as in Linux, the first kernel keeps low memory away
+ * from itself when crashkernel= is given ("x86/kdump: Always reserve the low 1M when the crashkernel
+ * option is specified", later reserve_real_mode() and "x86/setup: Always reserve the first 1M of
+ * RAM"), kexec hands that memory to the capture kernel as RAM (crash_setup_memmap_entries: "Add the
+ * low 1M"), and the capture kernel copies its own trampoline there when it boots (setup_real_mode).
+ * Here one page is kept, 0x70000 by default: clear of the loader's pages, the test kernels'
+ * trampolines (0x8000, 0xa000) and firmware's AP loop (0x9f000).
+ */
+export const DEFAULT_TRAMPOLINE = 0x7_0000;
+
+/** The `trampoline` option: a page-aligned GPA whose page lies below 1 MiB (real mode reaches it). */
+export function trampolineProblem(gpa: unknown): string | null {
+  if (
+    typeof gpa !== 'number' ||
+    !Number.isInteger(gpa) ||
+    gpa < 0 ||
+    gpa % 4096 !== 0 ||
+    gpa + 4096 > 0x10_0000
+  )
+    return 'option trampoline takes a page-aligned address below 1M, such as 0x70000';
+  return null;
+}

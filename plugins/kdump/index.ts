@@ -3,30 +3,66 @@
  * the capture kernel from the crashkernel= region and write the old kernel's memory as an ELF core,
  * plus the host-side dump that shows why an SEV-ES guest must dump itself (reference section 7).
  *
- * Options: `crashkernel` (Linux syntax, default 16M@64M), `park` (stopped APs park in the AP jump
- * table blob when it is installed, instead of halting).
+ * A crash is sysrq-c (the `crash` command and step), a panic() in the guest kernel model (the
+ * plugin's panic handler is __crash_kexec), or a fault the test kernel has no handler for, which
+ * runs the whole crash path as guest code inside whatever run it happens in.
+ *
+ * Options:
+ * - `crashkernel`: the reservation in Linux syntax, default 16M@64M.
+ * - `park`: stopped APs park in the AP jump table blob (when the kernel installed it) instead of
+ *   halting.
+ * - `smp`: the capture kernel brings every CPU back (implies `park`): under SEV-ES through the jump
+ *   table, which needs the blob (the series' kexec check), on a plain VM with INIT-SIPI-SIPI.
+ *   Default false: the capture kernel runs on the crashing CPU alone, as with nr_cpus=1.
+ * - `trampoline`: the page below 1 MiB the first kernel keeps for the capture kernel's real-mode
+ *   trampoline (default 0x70000; crashkernel.ts DEFAULT_TRAMPOLINE says why it is not in the
+ *   crashkernel= region).
  */
 import { definePlugin } from '../../core/index.ts';
 import { crashCommand, hostDumpCommand, kdumpCommand, vmcoreCommand } from './commands.ts';
-import { parseCrashKernel } from './crashkernel.ts';
+import { crashKexecOnPanic } from './crash.ts';
+import { DEFAULT_TRAMPOLINE, parseCrashKernel, trampolineProblem } from './crashkernel.ts';
 import { kdumpSession } from './session.ts';
 import { crashStep, dumpsCompareStep, hostDumpStep, kdumpLoadStep, vmcoreStep } from './steps.ts';
 
-export { CAPTURE_KERNEL_SYMBOLS, CAPTURE_SIGNATURE, CRASH_NMI_SYMBOLS, OOPS_ENTRIES } from './blob.ts';
+export {
+  CAPTURE_BOOT_INFO,
+  CAPTURE_KERNEL_SYMBOLS,
+  CAPTURE_SIGNATURE,
+  CRASH_NMI_SYMBOLS,
+  OOPS_ENTRIES,
+} from './blob.ts';
+export { type CaptureCpus, captureCpus, TRAMPOLINE_OWNER } from './capture-boot.ts';
 export { readCoreMemory } from './core-reader.ts';
-export { type CrashOutcome, crashKexec } from './crash.ts';
-export { type CrashKernelRegion, DEFAULT_CRASHKERNEL, parseCrashKernel } from './crashkernel.ts';
+export {
+  awaitCapture,
+  type CrashOutcome,
+  crashKexec,
+  crashKexecOnPanic,
+  crashRefusal,
+  SYSRQ_CRASH_MESSAGE,
+} from './crash.ts';
+export { type CrashState, crashState, type KdumpCrash, kdumpCrash, oldKernelOnline } from './crash-state.ts';
+export {
+  type CrashKernelRegion,
+  DEFAULT_CRASHKERNEL,
+  DEFAULT_TRAMPOLINE,
+  parseCrashKernel,
+  trampolineProblem,
+} from './crashkernel.ts';
 export { type CoreSegment, coreHeaders, writeElfCore } from './elf-core.ts';
 export { CRASHKERNEL_OWNER, kdumpLoad, type LoadOutcome } from './load.ts';
 export { dumpSegments } from './memory-runs.ts';
 export * from './prstatus.ts';
-export { type KdumpCrash, type KdumpLoaded, type KdumpSession, kdumpSession } from './session.ts';
+export { type CrashCause, type KdumpLoaded, type KdumpSession, kdumpSession } from './session.ts';
 export { type DumpOutcome, vmcoreNotes, writeHostDump, writeVmcore } from './vmcore.ts';
 export { vmcoreinfoText } from './vmcoreinfo.ts';
 
 export interface KdumpOptions {
   crashkernel?: string;
   park?: boolean;
+  smp?: boolean;
+  trampoline?: number;
 }
 
 export const kdumpPlugin = definePlugin<KdumpOptions>({
@@ -44,6 +80,15 @@ export const kdumpPlugin = definePlugin<KdumpOptions>({
     if (options.park !== undefined && typeof options.park !== 'boolean')
       throw new Error('option park takes true or false');
     session.parkAps = options.park === true;
+    if (options.smp !== undefined && typeof options.smp !== 'boolean')
+      throw new Error('option smp takes true or false');
+    session.smp = options.smp === true;
+    if (options.trampoline !== undefined) {
+      const why = trampolineProblem(options.trampoline);
+      if (why) throw new Error(why);
+    }
+    session.trampoline = options.trampoline ?? DEFAULT_TRAMPOLINE;
+    api.onPanic(crashKexecOnPanic(m));
     for (const c of [kdumpCommand, crashCommand, vmcoreCommand, hostDumpCommand]) api.addCommand(c);
     for (const s of [kdumpLoadStep, crashStep, vmcoreStep, hostDumpStep, dumpsCompareStep])
       api.addStep(s as never);

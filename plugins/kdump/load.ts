@@ -8,9 +8,11 @@
  */
 import { hex, type Machine } from '../../core/index.ts';
 import { identityMapBytes } from '../kexec/direct-boot.ts';
-import { BOOT_INFO, encodeBootInfo, symbolValue } from '../kexec/index.ts';
-import { kexecSession } from '../kexec/session.ts';
+import { symbolValue } from '../kexec/index.ts';
+import { blobInstalled, kexecSession } from '../kexec/session.ts';
 import { CRASH_NMI_SYMBOLS, captureKernel, crashNmiBlob, OOPS_ENTRIES } from './blob.ts';
+import { captureBootInfo, captureCpus, reserveTrampoline } from './capture-boot.ts';
+import { crashState } from './crash-state.ts';
 import { parseCrashKernel } from './crashkernel.ts';
 import { gatePresent, setIntrGate } from './idt.ts';
 import { CRASH_NOTE_BYTES } from './prstatus.ts';
@@ -65,7 +67,7 @@ export function kdumpLoad(machine: Machine): LoadOutcome {
   const session = kdumpSession(machine);
   const kernel = kexecSession(machine).kernel;
   if (!kernel) return { kind: 'failed', why: 'no kernel is running: boot one first (boot a)' };
-  if (session.crash) return { kind: 'failed', why: 'the kernel has already crashed' };
+  if (crashState(machine).kind !== 'none') return { kind: 'failed', why: 'the kernel has already crashed' };
   const parsed = parseCrashKernel(session.crashkernel, machine.config.memory);
   if (!parsed.ok) return { kind: 'failed', why: parsed.message };
   const region = parsed.region;
@@ -96,7 +98,14 @@ export function kdumpLoad(machine: Machine): LoadOutcome {
         kind: 'failed',
         why: `crashkernel=${session.crashkernel} overlaps the running kernel ${kernel.name}`,
       };
-  const why = reserveRegion(machine, region.base, region.size);
+  for (const s of image.segments)
+    if (s.paddr < session.trampoline + PAGE && session.trampoline < s.paddr + s.memsz)
+      return {
+        kind: 'failed',
+        why: `the trampoline page ${hex(session.trampoline)} overlaps the running kernel ${kernel.name}`,
+      };
+  const why =
+    reserveRegion(machine, region.base, region.size) ?? reserveTrampoline(machine, session.trampoline);
   if (why) return { kind: 'failed', why };
 
   // The capture kernel's segments, relocated to the region (a relocatable image).
@@ -104,32 +113,40 @@ export function kdumpLoad(machine: Machine): LoadOutcome {
   const captureEnd = roundUp(Math.max(...capture.image.segments.map((s) => s.paddr + s.memsz)), PAGE);
   const pageTable = region.base + captureEnd;
   const bootInfo = pageTable + identityMapBytes(0).length;
-  const onlineFlags = bootInfo + BOOT_INFO.size;
-  const end = bootInfo + PAGE;
+  const onlineFlags = bootInfo + PAGE;
+  const end = onlineFlags + PAGE;
   if (end > region.base + region.size)
     return { kind: 'failed', why: `crashkernel=${session.crashkernel} is too small for the capture kernel` };
+  const smp = captureCpus(machine, session);
+  if (smp.kind === 'refused') return { kind: 'failed', why: smp.why };
   for (const s of capture.image.segments) {
     machine.memory.write(region.base + s.paddr, capture.bytes.subarray(s.offset, s.offset + s.filesz));
     if (s.memsz > s.filesz)
       machine.memory.write(region.base + s.paddr + s.filesz, new Uint8Array(s.memsz - s.filesz));
   }
   machine.memory.write(pageTable, identityMapBytes(pageTable));
-  // nr_cpus=1 on the capture kernel's command line; no jump table: it starts no AP.
+  machine.memory.write(onlineFlags, new Uint8Array(PAGE));
   machine.memory.write(
     bootInfo,
-    encodeBootInfo({
-      jumpTableGpa: 0n,
-      nrCpus: 1,
-      sevEs: machine.config.sev === 'es',
-      onlineFlagsGpa: onlineFlags,
-    }),
+    captureBootInfo(machine, smp, { pageTable, onlineFlags, trampoline: session.trampoline }),
   );
 
   // The old kernel's side.
   machine.memory.write(blob, crashNmiBlob());
-  writeU64(machine, blob + CRASH_NMI_SYMBOLS.crash_notes, notes);
-  writeU64(machine, blob + CRASH_NMI_SYMBOLS.crash_ghcb_base, machine.config.ghcbBase);
-  writeU32(machine, blob + CRASH_NMI_SYMBOLS.crash_nr_cpus, nrCpus);
+  const slot = (name: keyof typeof CRASH_NMI_SYMBOLS) => blob + CRASH_NMI_SYMBOLS[name];
+  writeU64(machine, slot('crash_notes'), notes);
+  writeU64(machine, slot('crash_ghcb_base'), machine.config.ghcbBase);
+  writeU32(machine, slot('crash_nr_cpus'), nrCpus);
+  writeU64(machine, slot('crash_idt_table'), sym('idt_table'));
+  writeU64(machine, slot('crash_online_flags'), sym('online_flags'));
+  writeU64(machine, slot('crash_vmcoreinfo'), vmcoreinfo);
+  writeU64(machine, slot('crash_image_pgd'), pageTable);
+  writeU64(machine, slot('crash_image_boot_info'), bootInfo);
+  writeU64(machine, slot('crash_image_entry'), region.base + capture.image.entry);
+  // Stopped CPUs park in the jump table blob (the series' stop path) when asked to and when the
+  // running kernel installed the blob; a capture kernel that brings CPUs back needs them there.
+  const park = (session.parkAps || session.smp) && blobInstalled(kexecSession(machine));
+  writeU64(machine, slot('crash_park_entry'), park ? sym('sev_jumptable_ap_park') : 0);
   machine.memory.write(notes, new Uint8Array(vmcoreinfo - notes));
   // The per-CPU GHCBs are mapped decrypted for every possible CPU at boot (sev_es_init_vc_handling).
   if (machine.config.sev === 'es') for (const v of machine.vcpus) machine.kernel.ghcbGpa(v);
@@ -143,8 +160,7 @@ export function kdumpLoad(machine: Machine): LoadOutcome {
   machine.memory.write(vmcoreinfo, vmcoreinfoNote(vmcoreinfoText(vmcoreinfoInput)));
   const idt = sym('idt_table');
   for (const e of OOPS_ENTRIES)
-    if (!gatePresent(machine, idt, e.vector))
-      setIntrGate(machine, idt, e.vector, blob + CRASH_NMI_SYMBOLS[e.symbol]);
+    if (!gatePresent(machine, idt, e.vector)) setIntrGate(machine, idt, e.vector, slot(e.symbol));
 
   const loaded: KdumpLoaded = {
     region,
@@ -153,7 +169,8 @@ export function kdumpLoad(machine: Machine): LoadOutcome {
     notes,
     vmcoreinfo,
     vmcoreinfoInput,
-    capture: { entry: region.base + capture.image.entry, pageTable, bootInfo, end },
+    capture: { entry: region.base + capture.image.entry, pageTable, bootInfo, onlineFlags, end },
+    smp: smp.kind === 'smp',
   };
   session.loaded = loaded;
   machine.log.append({

@@ -2,13 +2,15 @@
 import { hex, type Machine } from '../../core/index.ts';
 import { OOPS_ENTRIES } from './blob.ts';
 import type { CrashOutcome } from './crash.ts';
-import type { KdumpCrash, KdumpSession } from './session.ts';
+import { crashState, type KdumpCrash } from './crash-state.ts';
+import type { KdumpSession } from './session.ts';
 import type { DumpOutcome } from './vmcore.ts';
 
 const cpus = (list: number[]) => (list.length ? list.map((i) => `cpu${i}`).join(' ') : 'none');
 
 export function causeText(c: KdumpCrash['cause']): string {
   if (c.kind === 'sysrq') return 'sysrq-c';
+  if (c.kind === 'panic') return `panic: ${c.message}`;
   return `oops ${OOPS_ENTRIES.find((e) => e.vector === c.vector)?.name ?? `vector ${c.vector}`}`;
 }
 
@@ -17,8 +19,12 @@ export function crashText(r: CrashOutcome): string {
   const c = r.crash;
   return (
     `cpu${c.cpu} crashed (${causeText(c.cause)}); NMI stopped ${cpus(c.stopped)}` +
-    `${c.notStopped.length ? `; did not stop: ${cpus(c.notStopped)}` : ''}; capture kernel running on cpu${c.cpu}`
+    `${c.notStopped.length ? `; did not stop: ${cpus(c.notStopped)}` : ''}; ${captureText(c)}`
   );
+}
+
+function captureText(c: KdumpCrash): string {
+  return `capture kernel running on cpu${c.cpu}${c.captureCpus > 1 ? ` with ${c.captureCpus} CPUs online` : ''}`;
 }
 
 export function dumpText(what: string, r: DumpOutcome): string {
@@ -27,7 +33,10 @@ export function dumpText(what: string, r: DumpOutcome): string {
 }
 
 export function statusText(machine: Machine, s: KdumpSession): string {
-  const lines = [`crashkernel=${s.crashkernel}${s.parkAps ? ', APs park in the jump table' : ''}`];
+  const lines = [
+    `crashkernel=${s.crashkernel}${s.parkAps ? ', APs park in the jump table' : ''}` +
+      `${s.smp ? `, SMP capture kernel (trampoline at ${hex(s.trampoline)})` : ''}`,
+  ];
   const l = s.loaded;
   if (!l) lines.push('crash kernel: not loaded (kdump load)');
   else {
@@ -36,12 +45,15 @@ export function statusText(machine: Machine, s: KdumpSession): string {
       `old kernel ${l.kernel.name}: crash code at ${hex(l.blob)}, crash notes at ${hex(l.notes)}, vmcoreinfo at ${hex(l.vmcoreinfo)}`,
     );
   }
-  const c = s.crash;
-  if (!c) lines.push('crashed: no');
-  else
+  const state = crashState(machine);
+  if (state.kind === 'none') lines.push('crashed: no');
+  else if (state.kind === 'crashing') lines.push(`crashed: cpu${state.cpu} is in the crash path`);
+  else {
+    const c = state.crash;
     lines.push(
       `crashed: cpu${c.cpu} (${causeText(c.cause)}, note by ${c.crashingNoteBy}); stopped by NMI: ${cpus(c.stopped)}`,
-      `capture kernel: running on cpu${c.cpu} (${machine.vcpu(c.cpu).state})`,
+      `${captureText(c).replace('capture kernel running', 'capture kernel: running')} (${machine.vcpu(c.cpu).state})`,
     );
+  }
   return lines.join('\n');
 }

@@ -1,10 +1,11 @@
 /**
  * The kdump plugin's per-machine state: the crashkernel= setting, what `kdump load` (kexec -p) placed
- * where, and what the crash did. One session per Machine.
+ * where, and the cause the model's panic() gave. What the crash did is read back from guest memory
+ * (crash-state.ts). One session per Machine.
  */
 import type { Machine } from '../../core/index.ts';
 import type { KernelFile } from '../kexec/session.ts';
-import { type CrashKernelRegion, DEFAULT_CRASHKERNEL } from './crashkernel.ts';
+import { type CrashKernelRegion, DEFAULT_CRASHKERNEL, DEFAULT_TRAMPOLINE } from './crashkernel.ts';
 import type { VmcoreinfoInput } from './vmcoreinfo.ts';
 
 /** Where the kernel model put the crash machinery: the old kernel's memory and the reserved region. */
@@ -19,32 +20,30 @@ export interface KdumpLoaded {
   /** GPA of the VMCOREINFO note (vmcoreinfo_note). */
   vmcoreinfo: number;
   vmcoreinfoInput: VmcoreinfoInput;
-  /** The capture kernel in the region: entry, identity page table, boot info block. */
-  capture: { entry: number; pageTable: number; bootInfo: number; end: number };
+  /** The capture kernel in the region: entry, identity page table, boot info block, online mask. */
+  capture: { entry: number; pageTable: number; bootInfo: number; onlineFlags: number; end: number };
+  /** The capture kernel brings every CPU back (else it runs on the crashing CPU alone). */
+  smp: boolean;
 }
 
-export type CrashCause = { kind: 'sysrq' } | { kind: 'oops'; vector: number };
-
-export interface KdumpCrash {
-  cpu: number;
-  cause: CrashCause;
-  /** CPUs that ran the NMI callback (decremented waiting_for_crash_ipi). */
-  stopped: number[];
-  /** Online CPUs that had not reported when the wait ended. */
-  notStopped: number[];
-  /** Who wrote the crashing CPU's note: the model at panic, or the oops entry's code. */
-  crashingNoteBy: 'kernel model' | 'oops entry';
-  /** Machine instructions at the crash (the VMCOREINFO CRASHTIME stand-in: runs have no wall clock). */
-  icount: number;
-}
+/** Why the kernel crashed: sysrq-c, a panic() in the kernel model, or an oops (a fault's vector). */
+export type CrashCause =
+  | { kind: 'sysrq' }
+  | { kind: 'panic'; message: string }
+  | { kind: 'oops'; vector: number };
 
 export interface KdumpSession {
   /** crashkernel= as the machine description gives it. */
   crashkernel: string;
   /** APs park in the AP jump table blob instead of halting (for a capture kernel that wants them). */
   parkAps: boolean;
+  /** The capture kernel brings every CPU back through the AP jump table (or INIT-SIPI on a plain VM). */
+  smp: boolean;
+  /** GPA of the low page kept at boot for the capture kernel's real-mode trampoline. */
+  trampoline: number;
   loaded: KdumpLoaded | null;
-  crash: KdumpCrash | null;
+  /** The cause the model's panic() gave when it entered the crash path (an oops is read from memory). */
+  panicCause: CrashCause | null;
   /** The dumps the steps wrote last, for `dumps-compare`. */
   written: { vmcore?: string; hostDump?: string };
 }
@@ -54,7 +53,15 @@ const sessions = new WeakMap<Machine, KdumpSession>();
 export function kdumpSession(machine: Machine): KdumpSession {
   let s = sessions.get(machine);
   if (!s) {
-    s = { crashkernel: DEFAULT_CRASHKERNEL, parkAps: false, loaded: null, crash: null, written: {} };
+    s = {
+      crashkernel: DEFAULT_CRASHKERNEL,
+      parkAps: false,
+      smp: false,
+      trampoline: DEFAULT_TRAMPOLINE,
+      loaded: null,
+      panicCause: null,
+      written: {},
+    };
     sessions.set(machine, s);
   }
   return s;

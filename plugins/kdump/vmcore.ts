@@ -8,6 +8,7 @@
  */
 import { statSync } from 'node:fs';
 import type { Machine } from '../../core/index.ts';
+import { kdumpCrash } from './crash-state.ts';
 import { type CoreSegment, writeElfCore } from './elf-core.ts';
 import { dumpSegments } from './memory-runs.ts';
 import { CRASH_NOTE_BYTES, PR_REG_NAMES, type PrRegs, prstatusNote } from './prstatus.ts';
@@ -71,7 +72,7 @@ function write(
 /** The capture kernel's vmcore: only after the crash, when the capture kernel runs. */
 export function writeVmcore(machine: Machine, path: string): DumpOutcome {
   const s = kdumpSession(machine);
-  if (!s.loaded || !s.crash)
+  if (!s.loaded || !kdumpCrash(machine))
     return { kind: 'failed', why: '/proc/vmcore exists only in the capture kernel: crash the machine first' };
   return write(path, vmcoreNotes(machine, s.loaded), dumpSegments(machine.memory), (gpa, n) =>
     machine.memory.read(gpa, n),

@@ -6,6 +6,7 @@ import type { Machine } from '../../../core/index.ts';
 import {
   CRASH_NMI_SYMBOLS,
   crashKexec,
+  kdumpCrash,
   kdumpSession,
   writeHostDump,
   writeVmcore,
@@ -54,7 +55,7 @@ describe('kdump on a 4-vCPU SEV-ES guest running test kernel A', () => {
   const hostWritten = writeHostDump(m, host);
 
   test('the NMI shoot-down stops cpu1-3, each ending its NMI with NMI complete through its GHCB', () => {
-    expect(kdumpSession(m).crash).toMatchObject({ cpu: 0, stopped: [1, 2, 3], notStopped: [] });
+    expect(kdumpCrash(m)).toMatchObject({ cpu: 0, stopped: [1, 2, 3], notStopped: [] });
     const nmiComplete = m.log.events.filter(
       (e) => e.kind === 'vmgexit' && e.name === 'SVM_VMGEXIT_NMI_COMPLETE',
     );
