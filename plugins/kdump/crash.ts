@@ -23,8 +23,11 @@ export type CrashOutcome = { kind: 'captured'; crash: KdumpCrash } | { kind: 'fa
 /** panic()'s message for sysrq-c (drivers/tty/sysrq.c sysrq_handle_crash). */
 export const SYSRQ_CRASH_MESSAGE = 'sysrq triggered crash';
 
-/** Instructions the crash path and the capture kernel's boot may take (Linux waits 1 s per stage). */
-const budget = (machine: Machine) => 5_000_000 + machine.vcpus.length * 20_000;
+/**
+ * Instructions the crash path and the capture kernel's boot may take: enough for the shoot-down's
+ * and the CPU bring-up's waits to run out (Linux gives up after 1 s and 10 s) when a CPU never answers.
+ */
+const budget = (machine: Machine) => 10_000_000 + machine.vcpus.length * 20_000;
 
 /** Why __crash_kexec() cannot run on this CPU now, or null. */
 export function crashRefusal(machine: Machine, cpu: number): string | null {

@@ -13,7 +13,9 @@
  *   halting.
  * - `smp`: the capture kernel brings every CPU back (implies `park`): under SEV-ES through the jump
  *   table, which needs the blob (the series' kexec check), on a plain VM with INIT-SIPI-SIPI.
- *   Default false: the capture kernel runs on the crashing CPU alone, as with nr_cpus=1.
+ *   Default false: the capture kernel runs on the crashing CPU alone, as with nr_cpus=1. Under
+ *   SEV-ES the old boot CPU does not come back when another CPU crashed: it never got a SIPI, and
+ *   KVM takes the first one as the launch SIPI (sev_vcpu_deliver_sipi_vector).
  * - `trampoline`: the page below 1 MiB the first kernel keeps for the capture kernel's real-mode
  *   trampoline (default 0x70000; crashkernel.ts DEFAULT_TRAMPOLINE says why it is not in the
  *   crashkernel= region).

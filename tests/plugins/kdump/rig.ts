@@ -14,7 +14,14 @@ import { kexecSession } from '../../../plugins/kexec/session.ts';
 export const GHCB_BASE = 0x300_0000;
 
 export function bootedMachine(
-  opts: { vcpus?: number; sev?: 'es' | 'none'; crashkernel?: string; park?: boolean } = {},
+  opts: {
+    vcpus?: number;
+    sev?: 'es' | 'none';
+    crashkernel?: string;
+    park?: boolean;
+    smp?: boolean;
+    protocolMax?: number;
+  } = {},
 ): Machine {
   const m = new Machine(
     machineConfig({
@@ -22,11 +29,13 @@ export function bootedMachine(
       memory: 256 * 2 ** 20,
       sev: opts.sev ?? 'es',
       ghcbBase: GHCB_BASE,
+      ...(opts.protocolMax ? { hypervisor: { protocolMax: opts.protocolMax } } : {}),
     }),
   );
   m.plugins.use(kdumpPlugin, {
     ...(opts.crashkernel ? { crashkernel: opts.crashkernel } : {}),
     ...(opts.park ? { park: true } : {}),
+    ...(opts.smp ? { smp: true } : {}),
   });
   const f = readKernelImage('a', '.', m.config.memory);
   if (!f.ok) throw new Error(f.message);
