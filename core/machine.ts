@@ -8,7 +8,7 @@ import { PortBus } from './devices/port-bus.ts';
 import { EventLog, hex } from './event-log.ts';
 import type { FaultInfo } from './guest/ghcb-call.ts';
 import { GuestKernel } from './guest/kernel.ts';
-import type { VcRegs } from './guest/vc/types.ts';
+import type { VcRegs, VcResult } from './guest/vc/types.ts';
 import { encodeIcr, ICR_DELIVERY } from './hypervisor/apic.ts';
 import { hostMemory } from './hypervisor/host-memory.ts';
 import { Hypervisor } from './hypervisor/hypervisor.ts';
@@ -203,6 +203,33 @@ export class Machine {
     }
   }
 
+  /** The guest kernel's #VC handler runs for the instruction at RIP; an exception it asks for is raised. */
+  private deliverVc(v: Vcpu<Cpu>, exitCode: number): VcResult {
+    const res = this.kernel.handleVc(v, exitCode);
+    if (res.result === 'ES_EXCEPTION') {
+      v.cpu.raiseException(res.fault.vector, res.fault.errorCode ?? undefined);
+      // vc_forward_exception: write_cr2 for a #PF; delivery has pushed the frame, CR2 is still unread.
+      if (res.fault.cr2 !== undefined) v.cpu.setReg('cr2', res.fault.cr2);
+    }
+    return res;
+  }
+
+  /**
+   * A hostile hypervisor injects a #VC (vector 29, this exit code as error code) into a vCPU through
+   * event injection, though its instruction at RIP caused no such exit (WeSee). The guest's #VC handler
+   * runs as for a real one; vc_check_opcode_bytes is what stands between it and a forged emulation.
+   */
+  injectVc(vcpu: number, exitCode: number): VcResult {
+    const v = this.vcpu(vcpu);
+    this.log.append({
+      kind: 'log',
+      vcpu: v.index,
+      source: 'kvm',
+      message: `hostile: injecting #VC with error code ${hex(exitCode)} at ${v.cpu.location()}`,
+    });
+    return this.deliverVc(v, exitCode);
+  }
+
   /** What the machine does when one vCPU's `run` returns. */
   private afterStop(v: Vcpu<Cpu>, r: StopReason): MachineStop | null {
     switch (r.kind) {
@@ -214,15 +241,9 @@ export class Machine {
       case 'vmgexit':
         this.vmgexit(v);
         return null;
-      case 'vc': {
-        const res = this.kernel.handleVc(v, r.exitCode);
-        if (res.result === 'ES_EXCEPTION') {
-          v.cpu.raiseException(res.fault.vector, res.fault.errorCode ?? undefined);
-          // vc_forward_exception: write_cr2 for a #PF; delivery has pushed the frame, CR2 is still unread.
-          if (res.fault.cr2 !== undefined) v.cpu.setReg('cr2', res.fault.cr2);
-        }
+      case 'vc':
+        this.deliverVc(v, r.exitCode);
         return null;
-      }
       case 'shutdown':
         this.hv.terminate(v, 0, 0, 'shutdown', `triple fault on cpu${v.index}: ${r.reason}`);
         return null;

@@ -12,6 +12,7 @@ import { GhcbCall } from './ghcb-call.ts';
 import { type Negotiated, negotiateProtocol, queryHvFeatures } from './negotiation.ts';
 import type { PanicHandler, PanicOutcome } from './panic.ts';
 import { coreVcHandlers, type VcHandler, type VcRegs, type VcResult } from './vc/index.ts';
+import { checkOpcodeBytes } from './vc/opcode-check.ts';
 
 export interface GuestKernelDeps {
   memory: GuestMemory;
@@ -206,6 +207,15 @@ export class GuestKernel {
 
   private dispatch(vcpu: Vcpu, exitCode: number, insn: Insn, regs: VcRegs): VcResult {
     const handlers = this.vc.get(exitCode) ?? [];
+    const check = checkOpcodeBytes(exitCode, insn);
+    const causedBy = handlers.find((h) => h.causedBy)?.causedBy;
+    if (check === 'mismatch' || (check === 'not-listed' && causedBy && !causedBy(insn))) {
+      const rip = hex(regs.get('rip'));
+      return {
+        result: 'ES_UNSUPPORTED',
+        why: `Wrong/unhandled opcode bytes: ${insn.map === '0f' ? '0f ' : ''}${hex(insn.opcode)}, exit_code: ${hex(exitCode)}, rIP: ${rip}`,
+      };
+    }
     for (const h of handlers) {
       let r: VcResult | undefined;
       try {

@@ -48,6 +48,11 @@ export type VcResult =
 export interface VcHandler {
   exitCode: number;
   name: string;
+  /**
+   * For an exit code core's opcode table (vc/opcode-check.ts) does not list: does the instruction at
+   * RIP cause this exit? Without it a plugin's handler must check the instruction itself.
+   */
+  causedBy?(insn: Insn): boolean;
   handle(ctx: VcContext): VcResult | undefined;
 }
 

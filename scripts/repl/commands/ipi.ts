@@ -1,4 +1,4 @@
-import { CommandError } from '../../../core/index.ts';
+import { CommandError, exitCodeName } from '../../../core/index.ts';
 import { arg } from '../grammar.ts';
 import { type CommandRow, row } from '../row.ts';
 import { whereLine } from '../run.ts';
@@ -44,5 +44,23 @@ export const ipiRows: readonly CommandRow[] = [
     summary: 'send an NMI to vCPU N',
     example: 'nmi 0',
     run: (a, s) => send(s, a.int('N'), 'NMI', 'nmi 0'),
+  }),
+  row({
+    name: 'inject-vc',
+    group: 'protocol',
+    args: [arg.number('N'), arg.value('EXIT_CODE')],
+    summary: 'hostile: inject a #VC with this exit code into vCPU N, whatever its instruction at RIP',
+    example: 'inject-vc 0 0x72',
+    run: (a, s) => {
+      const example = 'inject-vc 0 0x72';
+      const n = a.int('N');
+      s.checkVcpu(n, example);
+      if (s.machine.terminated) throw new CommandError(`the VM is terminated; example: ${example}`);
+      const code = a.bigint('EXIT_CODE');
+      if (code > 0xffffffffn)
+        throw new CommandError(`EXIT_CODE ${code} is wider than 32 bits; example: ${example}`);
+      const r = s.machine.injectVc(n, Number(code));
+      return `#VC ${exitCodeName(Number(code))} injected into cpu${n}: ${r.result}${'why' in r ? ` (${r.why})` : ''}\n${whereLine(s, n)}`;
+    },
   }),
 ];

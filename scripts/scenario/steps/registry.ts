@@ -9,6 +9,7 @@ import { expectStep } from '../expect/index.ts';
 import type { JsonSchema, ParseContext } from '../schema/dsl.ts';
 import { formatPath, type Path, SchemaError } from '../schema/path.ts';
 import { dumpMemoryStep, writeLogStep } from './artifacts.ts';
+import { injectVcStep } from './inject-vc.ts';
 import { ipiStep } from './ipi.ts';
 import { loadStep } from './load.ts';
 import { msrProtocolStep } from './msr-protocol.ts';
@@ -34,6 +35,7 @@ export const CORE_STEPS: readonly CoreStep<unknown>[] = [
   regsStep,
   runStep,
   ipiStep,
+  injectVcStep,
   vmgexitStep,
   msrProtocolStep,
   snapshotStep,

@@ -124,3 +124,32 @@ describe('full GHCB exits', () => {
     );
   });
 });
+
+describe('inject-vc', () => {
+  test('a #VC injected on an instruction that did not cause it is refused by the opcode check', async () => {
+    const s = newSession();
+    await ok(s, 'wx 01 d8 f4 @ 0x7c00'); // add eax, ebx; hlt
+    await ok(s, 'set $cs = 0');
+    await ok(s, 'set $rip = 0x7c00');
+    expect((await ok(s, 'inject-vc 0 0x72')).split('\n')[0]).toBe(
+      '#VC SVM_EXIT_CPUID injected into cpu0: ES_UNSUPPORTED (Wrong/unhandled opcode bytes: 0x1, exit_code: 0x72, rIP: 0x7c00)',
+    );
+    expect(s.machine.terminated).toBe(true);
+  });
+  test('on a real CPUID it is emulated like a genuine exit', async () => {
+    const s = newSession();
+    await ok(s, 'wx 0f a2 f4 @ 0x7c00');
+    await ok(s, 'set $cs = 0');
+    await ok(s, 'set $rip = 0x7c00');
+    await ok(s, 'set $rax = 0');
+    expect((await ok(s, 'inject-vc 0 0x72')).split('\n')[0]).toBe(
+      '#VC SVM_EXIT_CPUID injected into cpu0: ES_OK',
+    );
+    expect(s.machine.vcpu(0).cpu.getReg('rbx')).toBe(0x68747541n);
+  });
+  test('a bad vCPU is one line with an example', async () => {
+    expect(await fails(newSession(), 'inject-vc 9 0x72')).toBe(
+      'there is no vCPU 9: this machine has vCPUs 0 to 3; example: inject-vc 0 0x72',
+    );
+  });
+});
