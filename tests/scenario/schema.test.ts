@@ -23,6 +23,7 @@ describe('scenarios/schema.json', () => {
       'regs',
       'run',
       'ipi',
+      'inject-vc',
       'vmgexit',
       'msr-protocol',
       'snapshot',
