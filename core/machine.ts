@@ -230,6 +230,25 @@ export class Machine {
     return this.deliverVc(v, exitCode);
   }
 
+  /**
+   * A hostile hypervisor injects an arbitrary interrupt vector (Heckler, USENIX Security 2024): without
+   * SNP's restricted injection (HV feature bits 2 and 3) nothing stops it under SEV-ES. The injection is
+   * recorded in the event log; the vCPU takes it through its IDT when IF allows, like any interrupt.
+   */
+  injectInterrupt(vcpu: number, vector: number): void {
+    const v = this.vcpu(vcpu);
+    if (!Number.isInteger(vector) || vector < 0 || vector > 0xff)
+      throw new Error(`interrupt vector ${vector} is not 0..0xff`);
+    this.log.append({
+      kind: 'log',
+      vcpu: v.index,
+      source: 'kvm',
+      message: `hostile: injecting interrupt vector ${hex(vector)} (no restricted injection under SEV-ES)`,
+    });
+    v.cpu.injectInterrupt(vector);
+    if (v.state === 'halted') this.hv.setState(v, 'running', `interrupt ${hex(vector)}`);
+  }
+
   /** What the machine does when one vCPU's `run` returns. */
   private afterStop(v: Vcpu<Cpu>, r: StopReason): MachineStop | null {
     switch (r.kind) {

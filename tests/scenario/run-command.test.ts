@@ -26,7 +26,7 @@ describe('sevlab run exit status and messages', () => {
     const r = sevlab(fixture('passing'), broken('unknown-step'), broken('wrong-type'), '--out', out);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
-      `${broken('unknown-step')}:5:5: steps[1].jump: unknown step 'jump'; expected one of load, regs, run, ipi, inject-vc, vmgexit, msr-protocol, snapshot, restore, write-log, dump-memory or expect`,
+      `${broken('unknown-step')}:5:5: steps[1].jump: unknown step 'jump'; expected one of load, regs, run, ipi, inject-vc, inject-interrupt, vmgexit, msr-protocol, snapshot, restore, write-log, dump-memory or expect`,
       `${broken('wrong-type')}:3:19: machine.vcpus: got the string "four"; expected a whole number from 1 to 4096`,
     ]);
     expect(r.stdout).toBe('');

@@ -24,6 +24,7 @@ describe('scenarios/schema.json', () => {
       'run',
       'ipi',
       'inject-vc',
+      'inject-interrupt',
       'vmgexit',
       'msr-protocol',
       'snapshot',

@@ -63,4 +63,20 @@ export const ipiRows: readonly CommandRow[] = [
       return `#VC ${exitCodeName(Number(code))} injected into cpu${n}: ${r.result}${'why' in r ? ` (${r.why})` : ''}\n${whereLine(s, n)}`;
     },
   }),
+  row({
+    name: 'inject-irq',
+    group: 'protocol',
+    args: [arg.number('N'), arg.value('VECTOR')],
+    summary: 'hostile: inject an arbitrary interrupt vector into vCPU N (recorded in the log)',
+    example: 'inject-irq 0 0x21',
+    run: (a, s) => {
+      const example = 'inject-irq 0 0x21';
+      const n = a.int('N');
+      s.checkVcpu(n, example);
+      const vector = a.bigint('VECTOR');
+      if (vector > 0xffn) throw new CommandError(`VECTOR ${vector} is not 0..0xff; example: ${example}`);
+      s.machine.injectInterrupt(n, Number(vector));
+      return `interrupt 0x${vector.toString(16)} injected into cpu${n}\n${whereLine(s, n)}`;
+    },
+  }),
 ];

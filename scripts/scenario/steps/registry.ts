@@ -9,6 +9,7 @@ import { expectStep } from '../expect/index.ts';
 import type { JsonSchema, ParseContext } from '../schema/dsl.ts';
 import { formatPath, type Path, SchemaError } from '../schema/path.ts';
 import { dumpMemoryStep, writeLogStep } from './artifacts.ts';
+import { injectInterruptStep } from './inject-interrupt.ts';
 import { injectVcStep } from './inject-vc.ts';
 import { ipiStep } from './ipi.ts';
 import { loadStep } from './load.ts';
@@ -36,6 +37,7 @@ export const CORE_STEPS: readonly CoreStep<unknown>[] = [
   runStep,
   ipiStep,
   injectVcStep,
+  injectInterruptStep,
   vmgexitStep,
   msrProtocolStep,
   snapshotStep,

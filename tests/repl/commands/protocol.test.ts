@@ -153,3 +153,20 @@ describe('inject-vc', () => {
     );
   });
 });
+
+describe('inject-irq', () => {
+  test('records the injection and queues the vector', async () => {
+    const s = newSession();
+    expect((await ok(s, 'inject-irq 0 0x21')).split('\n')[0]).toBe('interrupt 0x21 injected into cpu0');
+    expect(s.machine.log.events.at(-1)).toMatchObject({
+      kind: 'log',
+      source: 'kvm',
+      message: 'hostile: injecting interrupt vector 0x21 (no restricted injection under SEV-ES)',
+    });
+  });
+  test('a vector above 0xff is one line with an example', async () => {
+    expect(await fails(newSession(), 'inject-irq 0 0x100')).toBe(
+      'VECTOR 256 is not 0..0xff; example: inject-irq 0 0x21',
+    );
+  });
+});
