@@ -1,22 +1,20 @@
 import type { CpuidResult } from '../cpu/platform.ts';
 import type { PortBus } from '../devices/port-bus.ts';
 import { type EventLog, hex, type VcpuRunState } from '../event-log.ts';
-import { exitCodeName } from '../sev/exit-codes.ts';
 import { Ghcb } from '../sev/ghcb.ts';
 import { GHCB_PAGE_SIZE } from '../sev/ghcb-layout.ts';
 import { GHCB_MSR_NAMES } from '../sev/msr-protocol.ts';
-import { GHCB_ERR, GHCB_HV_RESP, ghcbErrName } from '../sev/results.ts';
 import { terminationReasonText } from '../sev/termination.ts';
 import type { Vcpu } from '../vcpu.ts';
 import { decodeIcr, ICR_DELIVERY, ICR_SHORTHAND } from './apic.ts';
 import type { HypervisorConfig } from './config.ts';
 import { cpuidFor } from './cpuid.ts';
-import type { ExitContext, ExitOutcome, ExitRegs, ExitRow } from './exit-table.ts';
+import type { ExitRow } from './exit-table.ts';
 import { coreExitRows } from './exits/index.ts';
+import { handleGhcbExit } from './ghcb-exit.ts';
 import type { HostMemory } from './host-memory.ts';
 import { LocalApic } from './lapic.ts';
 import { type MsrProtocolHandler, msrProtocolRows } from './msr-protocol.ts';
-import { checkScratch } from './scratch.ts';
 
 export interface Termination {
   vcpu: number;
@@ -47,7 +45,7 @@ export class Hypervisor {
     readonly log: EventLog,
     readonly vcpus: readonly Vcpu[],
     /** Reports a plugin callback that threw; the hypervisor then behaves as if it had not claimed the event. */
-    private readonly pluginFailed: (where: string, e: unknown) => void = (_w, e) => {
+    readonly pluginFailed: (where: string, e: unknown) => void = (_w, e) => {
       throw e;
     },
   ) {
@@ -86,6 +84,11 @@ export class Hypervisor {
     return () => this.initListeners.splice(this.initListeners.indexOf(listener), 1);
   }
 
+  /** The allow-list rows for an exit code, in the order they are tried. */
+  exitRows(exitCode: number): readonly ExitRow[] {
+    return this.exits.get(exitCode) ?? [];
+  }
+
   knowsExit(exitCode: number): boolean {
     return (this.exits.get(exitCode)?.length ?? 0) > 0;
   }
@@ -120,7 +123,7 @@ export class Hypervisor {
       this.msrProtocol(vcpu, msr);
       return;
     }
-    this.ghcbExit(vcpu, msr);
+    handleGhcbExit(this, vcpu, msr);
   }
 
   // ---- MSR protocol --------------------------------------------------------------------------------
@@ -162,182 +165,6 @@ export class Hypervisor {
       response: msrName(Number(final & 0xfffn)),
       responseValue: hex(final),
     });
-  }
-
-  // ---- Full GHCB exits -----------------------------------------------------------------------------
-
-  private ghcbExit(vcpu: Vcpu, gpaValue: bigint): void {
-    const gpa = Number(gpaValue);
-    // Why: a GHCB GPA of 0 or outside guest memory cannot be mapped; KVM resumes without a response.
-    if (gpa === 0 || gpa + GHCB_PAGE_SIZE > this.memory.size || this.memory.mmioAt(gpa)) {
-      this.log.append({
-        kind: 'log',
-        vcpu: vcpu.index,
-        source: 'kvm',
-        message: `vmgexit: GHCB GPA ${hex(gpa)} is not mappable; resuming without a response`,
-      });
-      return;
-    }
-    // Why: snapshot once (valid bitmap first, then only valid fields) and clear the guest's bitmap,
-    // so another vCPU rewriting the page mid-exit cannot change what was validated (KVM's fix of the
-    // GHCB double-fetch, sev_es_sync_from_ghcb + kvm_ghcb_*_is_valid).
-    const shared = this.memory.sharedPage(gpa);
-    const live = shared ?? this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
-    const liveGhcb = new Ghcb(live);
-    const snap = new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
-    liveGhcb.snapshotValidInto(snap);
-    const usage = liveGhcb.usage;
-    const exitCode = snap.get('sw_exit_code');
-    const info1 = snap.get('sw_exit_info_1');
-    const info2In = snap.get('sw_exit_info_2');
-    const name = exitCodeName(exitCode);
-    this.log.append({
-      kind: 'vmgexit',
-      vcpu: vcpu.index,
-      exitCode: hex(exitCode),
-      name,
-      exitInfo1: hex(info1),
-      exitInfo2: hex(info2In),
-    });
-    liveGhcb.clearValidBitmap();
-    if (!shared) this.memory.hvWrite(gpa + 0x3f0, live.subarray(0x3f0, 0x400));
-
-    const outcome = this.validateAndHandle(vcpu, gpa, snap, usage, exitCode, info1);
-    this.finishExit(vcpu, gpa, name, outcome);
-  }
-
-  /** KVM sev_es_validate_vmgexit, then the handler chain for the exit code. */
-  private validateAndHandle(
-    vcpu: Vcpu,
-    gpa: number,
-    snap: Ghcb,
-    usage: number,
-    exitCode: bigint,
-    info1: bigint,
-  ): Finished {
-    const malformed = (error: number, why: string): Finished => ({
-      outcome: { kind: 'malformed', error: error as never, why },
-      regs: null,
-      info2: 0n,
-    });
-    if (usage !== 0) return malformed(GHCB_ERR.INVALID_USAGE, `ghcb_usage is ${usage}, expected 0`);
-    if (!snap.isValid('sw_exit_code') || !snap.isValid('sw_exit_info_1') || !snap.isValid('sw_exit_info_2'))
-      return malformed(
-        GHCB_ERR.MISSING_INPUT,
-        'sw_exit_code, sw_exit_info_1 and sw_exit_info_2 must all be valid',
-      );
-    const rows = exitCode <= 0xffffffffn ? this.exits.get(Number(exitCode)) : undefined;
-    if (!rows || rows.length === 0)
-      return malformed(GHCB_ERR.INVALID_EVENT, `unknown exit code ${hex(exitCode)}`);
-
-    const regs: ExitRegs = {
-      rax: snap.get('rax'),
-      rbx: snap.get('rbx'),
-      rcx: snap.get('rcx'),
-      rdx: snap.get('rdx'),
-    };
-    for (const row of rows) {
-      const missing = (row.requires?.(snap) ?? []).filter((f) => !snap.isValid(f));
-      if (missing.length) return malformed(GHCB_ERR.MISSING_INPUT, `${row.name} needs ${missing.join(', ')}`);
-      let scratch: { gpa: number; bytes: Uint8Array } | null = null;
-      const len = row.scratchLength?.(snap) ?? null;
-      if (len !== null) {
-        const check = checkScratch(
-          snap.get('sw_scratch'),
-          len,
-          gpa,
-          (g, l) => g + l <= this.memory.size && !this.memory.mmioAt(g),
-        );
-        if (!check.ok) return malformed(check.error, check.why);
-        scratch = { gpa: check.gpa, bytes: this.memory.hvRead(check.gpa, Number(len)) };
-      }
-      const hostile = this.config.hostile.injectException;
-      if (hostile && hostile.exitCode === Number(exitCode))
-        return { outcome: { kind: 'exception', eventInjection: hostile.eventInjection }, regs, info2: 0n };
-      const ctx: ExitContext = {
-        hv: this,
-        vcpu,
-        exitCode: Number(exitCode),
-        exitInfo1: info1,
-        ghcbGpa: gpa,
-        ghcb: snap,
-        regs,
-        exitInfo2: 0n,
-        readScratch: (n) => {
-          if (!scratch || n > scratch.bytes.length)
-            throw new Error(
-              `${row.name} read ${n} scratch bytes; only ${scratch?.bytes.length ?? 0} were validated`,
-            );
-          return scratch.bytes.subarray(0, n);
-        },
-        writeScratch: (bytes) => {
-          if (!scratch || bytes.length > scratch.bytes.length)
-            throw new Error(
-              `${row.name} wrote ${bytes.length} scratch bytes; only ${scratch?.bytes.length ?? 0} were validated`,
-            );
-          this.memory.hvWrite(scratch.gpa, bytes);
-        },
-      };
-      let outcome: ExitOutcome;
-      try {
-        outcome = row.handle(ctx);
-      } catch (e) {
-        this.pluginFailed(`${row.name} handler`, e);
-        continue;
-      }
-      return { outcome, regs, info2: ctx.exitInfo2 };
-    }
-    return malformed(GHCB_ERR.INVALID_EVENT, `no handler claimed ${hex(exitCode)}`);
-  }
-
-  /** Writes the verdict and registers back into the GHCB (KVM sev_es_sync_to_ghcb) or holds/stops. */
-  private finishExit(vcpu: Vcpu, gpa: number, name: string, f: Finished): void {
-    const o = f.outcome;
-    if (o.kind === 'terminate') {
-      this.terminate(vcpu, o.set, o.code, `${name}: ${o.why}`);
-      return;
-    }
-    const shared = this.memory.sharedPage(gpa);
-    const page = shared ?? this.memory.hvRead(gpa, GHCB_PAGE_SIZE);
-    const g = new Ghcb(page);
-    let info1 = BigInt(GHCB_HV_RESP.NO_ACTION);
-    let info2 = f.info2;
-    let result: 'ok' | 'exception' | 'malformed' = 'ok';
-    let error: string | undefined;
-    if (o.kind === 'malformed') {
-      info1 = BigInt(GHCB_HV_RESP.MALFORMED_INPUT);
-      info2 = BigInt(o.error);
-      result = 'malformed';
-      error = `${ghcbErrName(o.error)} (${o.why})`;
-    } else if (o.kind === 'exception') {
-      info1 = BigInt(GHCB_HV_RESP.ISSUE_EXCEPTION);
-      info2 = o.eventInjection;
-      result = 'exception';
-    }
-    if (f.regs) {
-      const unmarked = this.config.hostile.cpuidUnmarkedOutputs ?? [];
-      for (const r of ['rax', 'rbx', 'rcx', 'rdx'] as const) {
-        if (name === 'SVM_EXIT_CPUID' && unmarked.includes(r)) continue;
-        g.set(r, f.regs[r]);
-      }
-    }
-    g.set('sw_exit_info_1', info1);
-    g.set('sw_exit_info_2', info2);
-    if (!shared) this.memory.hvWrite(gpa, page);
-    this.log.append({
-      kind: 'vmgexit-result',
-      vcpu: vcpu.index,
-      name,
-      result,
-      exitInfo1: hex(info1),
-      exitInfo2: hex(info2),
-      ...(error ? { error } : {}),
-    });
-    if (o.kind === 'hold') {
-      vcpu.holdForm = 'ghcb';
-      vcpu.holdGhcbGpa = gpa;
-      this.setState(vcpu, 'ap-reset-hold', 'AP reset hold (GHCB form)');
-    }
   }
 
   /** Enters the MSR-form AP reset hold; used by the 0x006 handler. */
@@ -567,12 +394,6 @@ export class Hypervisor {
   ioOut(port: number, size: 1 | 2 | 4, value: number): void {
     this.ports.out(port, size, value);
   }
-}
-
-interface Finished {
-  outcome: ExitOutcome;
-  regs: ExitRegs | null;
-  info2: bigint;
 }
 
 const msrName = (code: number): string => GHCB_MSR_NAMES.get(code) ?? hex(code);
