@@ -114,16 +114,9 @@ sev_es_setup_ap_jump_table:
 	movw	%ax, 2(%rdi)			/* startup_cs */
 1:	ret
 
-/* x2apic_enable() and the SVR write, as the test kernels do (a #VC each under SEV-ES). */
+/* x2apic_enable() and the SVR write, as the test kernels do (X2APIC_SETUP in x86.inc). */
 x2apic_setup:
-	movl	$MSR_IA32_APICBASE, %ecx
-	rdmsr
-	orl	$X2APIC_ENABLE, %eax
-	wrmsr
-	movl	$MSR_X2APIC_SPIV, %ecx
-	xorl	%edx, %edx
-	movl	$(APIC_SPIV_APIC_ENABLED | SPURIOUS_APIC_VECTOR), %eax
-	wrmsr
+	X2APIC_SETUP
 	ret
 
 /*

@@ -464,21 +464,9 @@ sev_es_ap_hlt_loop:
 	/* soft_restart_cpu(): come back up through the secondary startup path. */
 	jmp	secondary_startup_64
 
-/*
- * x2apic_enable() and setup_local_APIC()'s SVR write: x2APIC mode (the ICR and the IDs above 255 are
- * only reachable there), and the APIC software-enabled, without which fixed IPIs such as
- * REBOOT_VECTOR are not accepted (SDM vol. 3, 11.4.7.2). INIT, SIPI and NMI are accepted either way.
- * Under SEV-ES each of these MSR accesses is a #VC.
- */
+/* x2APIC mode and the APIC software-enabled (X2APIC_SETUP in x86.inc). */
 x2apic_setup:
-	movl	$MSR_IA32_APICBASE, %ecx
-	rdmsr
-	orl	$X2APIC_ENABLE, %eax
-	wrmsr
-	movl	$MSR_X2APIC_SPIV, %ecx
-	xorl	%edx, %edx
-	movl	$(APIC_SPIV_APIC_ENABLED | SPURIOUS_APIC_VECTOR), %eax
-	wrmsr
+	X2APIC_SETUP
 	ret
 
 /* idt_setup: the REBOOT_VECTOR and CPU_DEAD_VECTOR gates. */
