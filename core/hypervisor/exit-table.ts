@@ -18,7 +18,7 @@ export interface ExitContext {
   readonly exitCode: number;
   readonly exitInfo1: bigint;
   readonly ghcbGpa: number;
-  /** The snapshot taken at entry: only fields the guest marked valid are filled in. */
+  /** The snapshot taken at entry: only fields the guest marked valid are filled in. Valid during the handler only (the page is reused). */
   readonly ghcb: Ghcb;
   readonly regs: ExitRegs;
   /** Event-specific result, returned in sw_exit_info_2 (preset to 0). */

@@ -37,7 +37,7 @@ export function handleGhcbExit(hv: Hypervisor, vcpu: Vcpu, gpaValue: bigint): vo
   const shared = hv.memory.sharedPage(gpa);
   const live = shared ?? hv.memory.hvRead(gpa, GHCB_PAGE_SIZE);
   const liveGhcb = new Ghcb(live);
-  const snap = new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
+  const snap = hv.takeSnapshotPage();
   liveGhcb.snapshotValidInto(snap);
   const usage = liveGhcb.usage;
   const exitCode = snap.get('sw_exit_code');
@@ -55,8 +55,12 @@ export function handleGhcbExit(hv: Hypervisor, vcpu: Vcpu, gpaValue: bigint): vo
   liveGhcb.clearValidBitmap();
   if (!shared) hv.memory.hvWrite(gpa + 0x3f0, live.subarray(0x3f0, 0x400));
 
-  const outcome = validateAndHandle(hv, vcpu, gpa, snap, usage, exitCode, info1);
-  finishExit(hv, vcpu, gpa, name, outcome);
+  try {
+    const outcome = validateAndHandle(hv, vcpu, gpa, snap, usage, exitCode, info1);
+    finishExit(hv, vcpu, gpa, name, outcome);
+  } finally {
+    hv.returnSnapshotPage(snap);
+  }
 }
 
 /** KVM sev_es_validate_vmgexit, then the handler chain for the exit code. */

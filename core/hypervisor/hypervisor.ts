@@ -37,6 +37,8 @@ export class Hypervisor {
   private readonly exits = new Map<number, ExitRow[]>();
   private readonly msrHandlers = new Map<number, MsrProtocolHandler[]>();
   private readonly initListeners: Array<(vcpu: Vcpu) => void> = [];
+  /** A GHCB-sized page for exit snapshots, reused unless an exit is handled inside another one. */
+  private spareSnapshot: Ghcb | null = new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
 
   constructor(
     readonly config: HypervisorConfig,
@@ -82,6 +84,17 @@ export class Hypervisor {
   onInit(listener: (vcpu: Vcpu) => void): () => void {
     this.initListeners.push(listener);
     return () => this.initListeners.splice(this.initListeners.indexOf(listener), 1);
+  }
+
+  /** A page to snapshot a GHCB into (the host's private copy, never guest-visible). */
+  takeSnapshotPage(): Ghcb {
+    const page = this.spareSnapshot ?? new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
+    this.spareSnapshot = null;
+    return page;
+  }
+
+  returnSnapshotPage(page: Ghcb): void {
+    this.spareSnapshot = page;
   }
 
   /** The allow-list rows for an exit code, in the order they are tried. */

@@ -61,15 +61,15 @@ export class Ghcb {
    * hypervisor's one-time snapshot of a guest-writable page.
    */
   snapshotValidInto(into: Ghcb): void {
+    const src = this.bytes;
     const dst = into.bytes;
     dst.fill(0);
-    dst.set(
-      this.bytes.subarray(GHCB_VALID_BITMAP.offset, GHCB_VALID_BITMAP.offset + GHCB_VALID_BITMAP.size),
-      GHCB_VALID_BITMAP.offset,
-    );
+    for (let i = GHCB_VALID_BITMAP.offset; i < GHCB_VALID_BITMAP.offset + GHCB_VALID_BITMAP.size; i++)
+      dst[i] = src[i]!;
+    // Byte loops rather than subarray copies: a snapshot is taken on every exit.
     for (const f of FIELD_LIST) {
-      if ((dst[f.validByte]! & f.validMask) !== 0)
-        dst.set(this.bytes.subarray(f.offset, f.offset + f.size), f.offset);
+      if ((dst[f.validByte]! & f.validMask) === 0) continue;
+      for (let i = f.offset; i < f.offset + f.size; i++) dst[i] = src[i]!;
     }
   }
 
