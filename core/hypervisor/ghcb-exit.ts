@@ -56,7 +56,7 @@ export function handleGhcbExit(hv: Hypervisor, vcpu: Vcpu, gpaValue: bigint): vo
   if (!shared) hv.memory.hvWrite(gpa + 0x3f0, live.subarray(0x3f0, 0x400));
 
   try {
-    const outcome = validateAndHandle(hv, vcpu, gpa, snap, usage, exitCode, info1);
+    const outcome = validateAndHandle(hv, vcpu, gpa, shared, snap, usage, exitCode, info1);
     finishExit(hv, vcpu, gpa, name, outcome);
   } finally {
     hv.returnSnapshotPage(snap);
@@ -68,6 +68,8 @@ function validateAndHandle(
   hv: Hypervisor,
   vcpu: Vcpu,
   gpa: number,
+  /** The GHCB page in place when it is shared (it always is for a well-behaved guest). */
+  shared: Uint8Array | undefined,
   snap: Ghcb,
   usage: number,
   exitCode: bigint,
@@ -97,7 +99,7 @@ function validateAndHandle(
   for (const row of rows) {
     const missing = (row.requires?.(snap) ?? []).filter((f) => !snap.isValid(f));
     if (missing.length) return malformed(GHCB_ERR.MISSING_INPUT, `${row.name} needs ${missing.join(', ')}`);
-    let scratch: { gpa: number; bytes: Uint8Array } | null = null;
+    let scratch: { gpa: number; bytes: Uint8Array; inPlace: boolean } | null = null;
     const len = row.scratchLength?.(snap) ?? null;
     if (len !== null) {
       const check = checkScratch(
@@ -107,7 +109,13 @@ function validateAndHandle(
         (g, l) => g + l <= hv.memory.size && !hv.memory.mmioAt(g),
       );
       if (!check.ok) return malformed(check.error, check.why);
-      scratch = { gpa: check.gpa, bytes: hv.memory.hvRead(check.gpa, Number(len)) };
+      // KVM setup_vmgexit_scratch: a scratch area inside the GHCB is used where it is (ghcb_sa points
+      // into the mapped page); one elsewhere is copied in, and read results are copied back.
+      const at = check.gpa - gpa;
+      scratch =
+        check.inGhcb && shared
+          ? { gpa: check.gpa, bytes: shared.subarray(at, at + Number(len)), inPlace: true }
+          : { gpa: check.gpa, bytes: hv.memory.hvRead(check.gpa, Number(len)), inPlace: false };
     }
     const hostile = hv.config.hostile.injectException;
     if (hostile && hostile.exitCode === Number(exitCode))
@@ -133,7 +141,8 @@ function validateAndHandle(
           throw new Error(
             `${row.name} wrote ${bytes.length} scratch bytes; only ${scratch?.bytes.length ?? 0} were validated`,
           );
-        hv.memory.hvWrite(scratch.gpa, bytes);
+        if (scratch.inPlace) scratch.bytes.set(bytes);
+        else hv.memory.hvWrite(scratch.gpa, bytes);
       },
     };
     let outcome: ExitOutcome;
