@@ -25,7 +25,7 @@ describe('the command table', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  test("the issue's commands are all there", () => {
+  test('the documented commands are all there', () => {
     const names = new Set(table.map((r) => r.name));
     for (const n of [
       'x',
