@@ -329,6 +329,7 @@ export class Machine {
       rdmsr: (msr) => this.hv.rdmsr(vcpu(), msr),
       wrmsr: (msr, value) => this.hv.wrmsr(vcpu(), msr, value),
       ioIn: (port, size) => this.hv.ioIn(port, size),
+      vmmcall: (rax) => this.hv.hypercall(vcpu(), rax),
       ioOut: (port, size, value) => this.hv.ioOut(port, size, value),
       mmioRead: (gpa, size) => {
         this.accessing = vcpu();

@@ -25,4 +25,9 @@ export interface Platform {
   /** MMIO by guest physical address; size 1, 2, 4 or 8. */
   mmioRead(gpa: number, size: number): bigint;
   mmioWrite(gpa: number, size: number, value: bigint): void;
+  /**
+   * VMMCALL in a plain VM: the hypervisor's hypercall, number in RAX; returns the new RAX. Absent: no
+   * hypercall interface, and VMMCALL raises #UD.
+   */
+  vmmcall?(rax: bigint): bigint;
 }

@@ -400,6 +400,14 @@ export class Hypervisor {
     this.setState(vcpu, 'running', 'woken without a SIPI (result 0)');
   }
 
+  /**
+   * KVM kvm_emulate_hypercall: no hypercall is implemented here, so every number answers
+   * -KVM_ENOSYS (-1000) in RAX. Shared by a plain VM's VMMCALL and the SVM_EXIT_VMMCALL GHCB exit.
+   */
+  hypercall(_vcpu: Vcpu, _nr: bigint): bigint {
+    return BigInt.asUintN(64, -1000n);
+  }
+
   /** Port I/O for the plain-VM platform and the IOIO exit. */
   ioIn(port: number, size: 1 | 2 | 4): number {
     return this.ports.in(port, size);

@@ -5,12 +5,14 @@
  * code before changing anything (GHCB spec 4.1; the kernel's vc_handle_exitcode): the guest kernel
  * model or the guest's own #VC handler then talks to the hypervisor through the GHCB.
  */
+
 import { linear, readLin, VcFault, write } from '../access.ts';
 import { fault, gp, ud, VECTOR } from '../fault.ts';
 import { carryFlag, FLAG, settleFlags } from '../flags.ts';
 import type { Insn } from '../insn.ts';
 import { writeCr0, writeCr3, writeCr4, writeEfer } from '../modes.ts';
 import { ACCESS, translateLinear } from '../paging.ts';
+import { readRegister, writeRegister } from '../registers.ts';
 import { readDescriptor, setSegment, unpackDescriptor } from '../segments.ts';
 import { type CpuState, SEGS } from '../state.ts';
 import { lpnOf } from '../tlb.ts';
@@ -19,6 +21,12 @@ import { ea, getReg, readE, segOf, setReg, TWO32, writeE } from './operands.ts';
 
 function vc(c: CpuState, exit: number, why: string): void {
   if (c.sevEs) throw new VcFault(exit, why);
+}
+
+/** VMMCALL in a plain VM: the platform's hypercall sets RAX; without one the instruction is #UD. */
+function hypercall(c: CpuState): void {
+  if (!c.platform.vmmcall) throw ud('VMMCALL without a hypercall interface');
+  writeRegister(c, 'rax', c.platform.vmmcall(readRegister(c, 'rax')));
 }
 
 function setFlag(c: CpuState, bit: number, on: boolean): void {
@@ -277,12 +285,11 @@ export const systemHandlers = {
   mwait: (c: CpuState, _i: Insn) => vc(c, SVM_EXIT.MWAIT, 'MWAIT'),
   vmmcall: (c: CpuState, _i: Insn) => {
     vc(c, SVM_EXIT.VMMCALL, 'VMMCALL');
-    // Without SEV-ES no hypercall interface is modelled: the guest sees what a VMM without one gives.
-    throw ud('VMMCALL without a hypercall interface');
+    hypercall(c);
   },
   vmgexit: (c: CpuState, _i: Insn) => {
     // Outside an SEV-ES guest F3 0F 01 D9 is VMMCALL (the F3 is ignored).
-    if (!c.sevEs) throw ud('VMGEXIT outside an SEV-ES guest (VMMCALL, no hypercall interface)');
+    if (!c.sevEs) return hypercall(c);
     c.exitReason = { kind: 'vmgexit' };
   },
   invlpgMb: (c: CpuState, i: Insn) => {

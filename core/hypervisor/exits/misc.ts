@@ -52,9 +52,8 @@ export const miscExits: readonly ExitRow[] = [
     exitCode: SVM_EXIT.VMMCALL,
     name: 'SVM_EXIT_VMMCALL',
     requires: () => ['rax', 'cpl'],
-    // KVM kvm_emulate_hypercall: no hypercall is implemented here, so RAX = -KVM_ENOSYS (-1000).
-    handle: ({ regs }) => {
-      regs.rax = BigInt.asUintN(64, -1000n);
+    handle: ({ hv, vcpu, regs }) => {
+      regs.rax = hv.hypercall(vcpu, regs.rax);
       return resume();
     },
   },
