@@ -1,7 +1,8 @@
 /**
- * The differential test: the same machine code (harness.S covering every MMIO class, operand size,
- * prefix and addressing form, then gcc-compiled driver code) runs in a plain VM, where the interpreter
- * performs each MMIO access itself, and under SEV-ES, where each access is a #VC emulated by the MMIO
+ * The differential test: the same machine code (harness-16.S, harness-32.S and harness.S covering every
+ * MMIO class, operand size, prefix and addressing form in 16-bit protected mode, 32-bit protected mode
+ * with flat and based segments, and 64-bit mode, then gcc-compiled driver code) runs in a plain VM,
+ * where the interpreter performs each MMIO access itself, and under SEV-ES, where each access is a #VC emulated by the MMIO
  * plugin's handler through the GHCB and the hypervisor. Registers, flags, memory and the device's
  * access log must be identical.
  */
@@ -15,8 +16,16 @@ const REGFILE = 0x0800_0000;
 const GPRS = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi'].concat(
   Array.from({ length: 8 }, (_, i) => `r${i + 8}`),
 );
-/** Checkpoints the harness takes before the driver (one per CHECK in harness.S). */
-const HARNESS_CHECKPOINTS = 87;
+/** A trace row: the sixteen GPRs (GPRS order), RFLAGS, CS. */
+const ROW = { values: 18, rflags: 16, cs: 17 } as const;
+/** Checkpoints per code segment (harness-gdt.inc): one per CHECK16, CHECK32, CHECK, plus the driver's. */
+const CHECKPOINTS = [
+  { mode: '16-bit', cs: 0x20, rows: 60 },
+  { mode: '32-bit', cs: 0x08, rows: 62 },
+  { mode: '64-bit', cs: 0x18, rows: 87 + 1 },
+] as const;
+
+const rowsIn = (trace: bigint[][], cs: number) => trace.filter((row) => row[ROW.cs] === BigInt(cs));
 
 interface Run {
   machine: Machine;
@@ -50,8 +59,8 @@ function run(img: DifferentialImage, sev: 'none' | 'es'): Run {
   );
   const tracePtr = Number(machine.memory.read64(img.sym('trace_ptr')));
   const trace: bigint[][] = [];
-  for (let at = img.sym('trace'); at < tracePtr; at += 136)
-    trace.push(Array.from({ length: 17 }, (_, i) => machine.memory.read64(at + i * 8)));
+  for (let at = img.sym('trace'); at < tracePtr; at += ROW.values * 8)
+    trace.push(Array.from({ length: ROW.values }, (_, i) => machine.memory.read64(at + i * 8)));
   const seg = img.image.segments[0]!;
   return {
     machine,
@@ -96,8 +105,27 @@ describe('MMIO differential: plain VM against SEV-ES #VC emulation', () => {
     expect(count(es.machine, 'vmgexit', 'SVM_VMGEXIT_MMIO_WRITE')).toBeGreaterThan(50);
   });
 
-  test('every checkpoint (all GPRs and RFLAGS after each instruction) is identical', () => {
-    expect(plain.trace.length).toBe(HARNESS_CHECKPOINTS + 1);
+  test('the SEV-ES run took MMIO #VCs from the 16-bit and the 32-bit code, not only from 64-bit code', () => {
+    const at = (from: number, to: number) =>
+      es.machine.log.events.filter((e) => e.kind === 'vc' && Number(e.rip) >= from && Number(e.rip) < to)
+        .length;
+    // 16-bit RIPs are offsets from CS base 0x10000; 32-bit code is flat.
+    expect(at(img.sym('pm16') - 0x10000, img.sym('checkpoint16') - 0x10000)).toBe(63);
+    expect(at(img.sym('pm32'), img.sym('checkpoint32'))).toBe(76);
+  });
+
+  test.each(CHECKPOINTS)('$mode code took its $rows checkpoints, in boot order', ({ cs, rows }) => {
+    expect(rowsIn(plain.trace, cs).length).toBe(rows);
+    expect(rowsIn(es.trace, cs).length).toBe(rows);
+    const first = CHECKPOINTS.slice(
+      0,
+      CHECKPOINTS.findIndex((c) => c.cs === cs),
+    ).reduce((n, c) => n + c.rows, 0);
+    expect(plain.trace.slice(first, first + rows).every((row) => row[ROW.cs] === BigInt(cs))).toBe(true);
+  });
+
+  test('every checkpoint (all GPRs, RFLAGS and CS after each instruction) is identical', () => {
+    expect(plain.trace.length).toBe(CHECKPOINTS.reduce((n, c) => n + c.rows, 0));
     const hex = (t: bigint[][]) => t.map((row) => row.map((v) => v.toString(16)).join(' '));
     expect(hex(es.trace)).toEqual(hex(plain.trace));
   });
@@ -121,12 +149,30 @@ describe('MMIO differential: plain VM against SEV-ES #VC emulation', () => {
     // movq $-2, 0x38(%rbx): C7 with REX.W stores imm32 sign-extended to 64 bits.
     const dv = new DataView(es.regfileBytes.buffer);
     expect(dv.getBigUint64(0x38, true)).toBe(0xffff_ffff_ffff_fffen);
-    // movl 0x34(%rbx), %edx (checkpoint 30) zeroes bits 63:32 of RDX.
-    const at = (n: number, reg: string) => es.trace[n]![GPRS.indexOf(reg)]!;
+    // movl 0x34(%rbx), %edx (64-bit checkpoint 30) zeroes bits 63:32 of RDX.
+    const at = (n: number, reg: string) => rowsIn(es.trace, 0x18)[n]![GPRS.indexOf(reg)]!;
     expect(at(30, 'rdx')).toBe(0x8000_0001n);
     // movzbl 0x30(%rbx), %ecx: 0x81 zero-extended into RCX, upper half cleared.
     expect(es.trace.some((row) => row[1] === 0x81n)).toBe(true);
     // movsbq 0x30(%rbx), %r10: 0x81 sign-extended to 64 bits.
     expect(es.trace.some((row) => row[10] === 0xffff_ffff_ffff_ff81n)).toBe(true);
+  });
+
+  test('16/32-bit exact values: disp32 is absolute, CX counts under 16-bit addresses, offsets wrap', () => {
+    const reg = (cs: number, n: number, name: string) => rowsIn(es.trace, cs)[n]![GPRS.indexOf(name)]!;
+    // 32-bit checkpoint 27, movl regfile + 0x18, %ecx: mod 00 rm 101 is disp32 (not RIP-relative),
+    // reading what movl %edi, 0x10(%ebx,%ecx,4) stored.
+    expect(reg(0x08, 27, 'rcx')).toBe(0x1234_5678n);
+    // 16-bit checkpoint 54, rep movsw with ECX = 0xabcd0005: CX counts to 0, bits 31:16 stay.
+    expect(reg(0x20, 54, 'rcx')).toBe(0xabcd_0000n);
+    // 32-bit checkpoint 59, addr16 rep movsw with ECX = 0xfedc0004: likewise; SI and DI at 16 bits.
+    expect([reg(0x08, 59, 'rcx'), reg(0x08, 59, 'rsi'), reg(0x08, 59, 'rdi')]).toEqual([
+      0xfedc_0000n,
+      0x508n,
+      0x248n,
+    ]);
+    // 32-bit checkpoint 50, movl %fs:0xfffff100, %edx with FS base regfile + 0x1000: the linear address
+    // wraps at 2^32 to regfile + 0x100, where the 16-bit code's movw %cx, 0x100 left 2.
+    expect(reg(0x08, 50, 'rdx')).toBe(2n);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Builds the differential test's guest at test time: driver.c with gcc (freestanding, no SSE, no red
- * zone, as kernel code is built), harness.S with as, both linked by harness.lds.
+ * zone, as kernel code is built), harness.S, harness-16.S and harness-32.S with as, all linked by
+ * harness.lds.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +23,9 @@ export const GCC_FLAGS = [
   '-fcf-protection=none',
 ] as const;
 
+/** The harness sources, in link order: harness.S holds startup_16, which must be the image's first byte. */
+const HARNESS_PARTS = ['harness', 'harness-16', 'harness-32'] as const;
+
 function tool(cmd: string, args: readonly string[], cwd: string): void {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
   if (r.error) throw new Error(`${cmd} could not run (${r.error.message}): install gcc and GNU binutils.`);
@@ -38,7 +42,7 @@ export function buildDifferentialImage(): DifferentialImage {
   const work = mkdtempSync(join(tmpdir(), 'sevlab-mmio-diff-'));
   try {
     tool('gcc', [...GCC_FLAGS, '-c', 'driver.c', '-o', join(work, 'driver.o')], HERE);
-    tool('as', ['--64', '-o', join(work, 'harness.o'), 'harness.S'], HERE);
+    for (const part of HARNESS_PARTS) tool('as', ['--64', '-o', join(work, `${part}.o`), `${part}.S`], HERE);
     const elf = join(work, 'harness.elf');
     tool(
       'ld',
@@ -55,7 +59,7 @@ export function buildDifferentialImage(): DifferentialImage {
         'harness.lds',
         '-o',
         elf,
-        join(work, 'harness.o'),
+        ...HARNESS_PARTS.map((part) => join(work, `${part}.o`)),
         join(work, 'driver.o'),
       ],
       HERE,

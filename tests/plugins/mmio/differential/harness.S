@@ -1,13 +1,16 @@
 /*
- * The MMIO differential test's guest: from real mode into 64-bit mode, then every MMIO instruction
- * class at every operand size, prefix and addressing form the #VC handler decodes, each followed by
- * CHECK (all sixteen GPRs and RFLAGS appended to `trace`), then the C driver (driver.c), then HLT.
+ * The MMIO differential test's guest: from real mode into 16-bit protected mode (harness-16.S), 32-bit
+ * protected mode (harness-32.S) and 64-bit mode (here), in each every MMIO instruction class at every
+ * operand size, prefix and addressing form the #VC handler decodes in that mode, each followed by a
+ * checkpoint (all sixteen GPRs, RFLAGS and CS appended to `trace`), then the C driver (driver.c), HLT.
  * The same bytes run in a plain VM (the interpreter performs MMIO itself) and under SEV-ES (each
  * access is a #VC, emulated by the guest kernel model through the GHCB); the test compares the two.
  *
  * regfile (harness.lds) is a register-file device: reads return what was last written, and every
  * access is recorded.
  */
+	.include "harness-gdt.inc"
+
 	.equ	MSR_EFER, 0xc0000080
 	.equ	MSR_FS_BASE, 0xc0000100
 	.equ	MSR_GS_BASE, 0xc0000101
@@ -28,11 +31,13 @@ startup_16:
 	lgdtl	gdt_desc - 0x10000
 	movl	$1, %eax
 	movl	%eax, %cr0
-	ljmpl	$0x08, $startup_32
+	ljmp	$CODE16, $(pm16 - 0x10000)
 
+	/* From harness-32.S, done with 16- and 32-bit code. */
 	.code32
+	.globl	startup_32
 startup_32:
-	movl	$0x10, %eax
+	movl	$FLAT32, %eax
 	movl	%eax, %ds
 	movl	%eax, %es
 	movl	%eax, %ss
@@ -48,15 +53,13 @@ startup_32:
 	wrmsr
 	movl	$0x80000001, %eax		/* CR0.PG | CR0.PE */
 	movl	%eax, %cr0
-	ljmpl	$0x18, $startup_64
+	ljmpl	$CODE64, $startup_64
 
 	.text
 	.code64
 	.globl	startup_64
 startup_64:
 	leaq	stack_end(%rip), %rsp
-	leaq	trace(%rip), %rax
-	movq	%rax, trace_ptr(%rip)
 	/* FS base = regfile - 0x1000, GS base = regfile + 0x800 (WRMSR of FS/GS base never exits). */
 	movl	$MSR_FS_BASE, %ecx
 	movl	$(regfile - 0x1000), %eax
@@ -315,7 +318,7 @@ harness_done:
 	jmp	harness_done
 
 /*
- * checkpoint: append RAX..R15 (RSP as before CHECK) and the RFLAGS CHECK pushed to the trace.
+ * checkpoint: append RAX..R15 (RSP as before CHECK), the RFLAGS CHECK pushed and CS to the trace.
  * Stack on entry: return address, RFLAGS.
  */
 checkpoint:
@@ -339,10 +342,12 @@ checkpoint:
 	movq	%r15, 120(%rax)
 	movq	16(%rsp), %rcx
 	movq	%rcx, 128(%rax)
+	movl	%cs, %ecx
+	movq	%rcx, 136(%rax)
 	movq	(%rsp), %rcx
 	movq	%rcx, (%rax)
 	movq	8(%rax), %rcx
-	addq	$136, trace_ptr(%rip)
+	addq	$TRACE_ROW, trace_ptr(%rip)
 	popq	%rax
 	ret
 
@@ -353,11 +358,18 @@ gdt:
 	.quad	0x00cf9b000000ffff
 	.quad	0x00cf93000000ffff
 	.quad	0x00af9b000000ffff
+	.quad	0x00009b010000ffff	/* CODE16 */
+	.quad	0x000093010000ffff	/* IMAGE16 */
+	.quad	0x080093000000ffff	/* REGFILE */
+	.quad	0x070093fff000ffff	/* REGFILE_LOW */
+	.quad	0x080093000800ffff	/* REGFILE_HIGH */
+	.quad	0x08cf93001000ffff	/* REGFILE_WRAP */
 gdt_end:
 gdt_desc:
 	.word	gdt_end - gdt - 1
 	.long	gdt
 	.balign	8
+	.globl	ram_pattern
 ram_pattern:
 	.quad	0x8070605040302010, 0xf0e0d0c0b0a09080, 0x0123456789abcdef, 0xfedcba9876543210
 	.quad	0x7fffffffffffffff
@@ -366,7 +378,7 @@ ram_pattern:
 	.balign	8
 	.globl	trace_ptr
 trace_ptr:
-	.quad	0
+	.quad	trace
 	.globl	ram_buf
 ram_buf:
 	.fill	256, 1, 0xcc
@@ -391,8 +403,9 @@ pd:
 	.balign	16
 	.globl	trace, trace_end
 trace:
-	.skip	136 * 160
+	.skip	TRACE_ROW * 320
 trace_end:
 stack:
 	.skip	8192
+	.globl	stack_end
 stack_end:
