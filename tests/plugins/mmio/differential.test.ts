@@ -2,9 +2,9 @@
  * The differential test: the same machine code (harness-16.S, harness-32.S and harness.S covering every
  * MMIO class, operand size, prefix and addressing form in 16-bit protected mode, 32-bit protected mode
  * with flat and based segments, and 64-bit mode, then gcc-compiled driver code) runs in a plain VM,
- * where the interpreter performs each MMIO access itself, and under SEV-ES, where each access is a #VC emulated by the MMIO
- * plugin's handler through the GHCB and the hypervisor. Registers, flags, memory and the device's
- * access log must be identical.
+ * where the interpreter performs each MMIO access itself, and under SEV-ES, where each access is a #VC
+ * emulated by the MMIO plugin's handler through the GHCB and the hypervisor. Registers, flags, memory
+ * and the device's access log must be identical.
  */
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { type AccessRecord, Machine, machineConfig } from '../../../core/index.ts';
