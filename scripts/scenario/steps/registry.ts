@@ -67,7 +67,9 @@ export function pluginParseError(e: unknown, path: Path): SchemaError {
   const sub = [...m[1]!.matchAll(/\.([A-Za-z0-9_-]+)|\[(\d+)\]/g)].map(
     (x) => (x[1] ?? Number(x[2])) as string | number,
   );
-  return new SchemaError([...path, ...sub], m[2]!);
+  // An unknown key is reported where the key is written; anything else at the field's value.
+  const at = /^unknown (key|field)\b/.test(m[2]!) ? 'key' : 'value';
+  return new SchemaError([...path, ...sub], m[2]!, at);
 }
 
 export const fromPlugin = (s: PluginStep<unknown> & { owner: string }): StepKind => ({
