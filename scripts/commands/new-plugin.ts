@@ -61,7 +61,12 @@ export const newPluginCommand: Command = {
       writeFileSync(join(dir, f.name), f.text);
       console.log(`wrote ${join(dir, f.name)}`);
     }
-    console.log(`next: cd ${dir} && bun test ${name}.test.ts`);
+    // The Bun that runs sevlab, when `bun` is not on the PATH (sevlab installs it under node_modules).
+    const bun = Bun.which('bun') ? 'bun' : process.execPath;
+    console.log(`next: cd ${dir} && ${bun} test ${name}.test.ts`);
+    console.log(
+      `      sevlab run ${name}.yaml   (the scenario; sevlab repl --plugin ./${name}.ts to try it live)`,
+    );
     return 0;
   },
 };
