@@ -16,6 +16,24 @@
  */
 	.include "x86.inc"
 
+/* struct pt_regs from rsi down to r15, in PUSH_AND_CLEAR_REGS order (rdi and orig_rax above it). */
+	.macro	PUSH_PT_REGS_FROM_RSI
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%rcx
+	pushq	%rax
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	.endm
+
 	.equ	CRASH_NOTE_SHIFT, 9		/* 512-byte slot: 356-byte note + 12-byte final note */
 	.equ	CRASH_NOTE_BYTES, 1 << CRASH_NOTE_SHIFT
 
@@ -63,20 +81,7 @@
 crash_nmi_entry:
 	pushq	$-1				/* orig_rax: not a system call */
 	pushq	%rdi
-	pushq	%rsi
-	pushq	%rdx
-	pushq	%rcx
-	pushq	%rax
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_PT_REGS_FROM_RSI
 	movq	%rsp, %r12			/* struct pt_regs * */
 	call	smp_processor_id
 	movl	%eax, %r13d
@@ -129,20 +134,7 @@ crash_nmi_halt:
 	DIE_ENTRY crash_die_pf, 14, 1
 
 crash_die_common:
-	pushq	%rsi
-	pushq	%rdx
-	pushq	%rcx
-	pushq	%rax
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+	PUSH_PT_REGS_FROM_RSI
 	cld
 	movq	%rsp, %r12
 	movl	%edi, %r14d
