@@ -1,4 +1,11 @@
-import { MSR_IA32_APICBASE, X2APIC_EOI_MSR, X2APIC_ICR_MSR, X2APIC_ID_MSR, XAPIC_BASE } from './apic.ts';
+import {
+  MSR_IA32_APICBASE,
+  X2APIC_EOI_MSR,
+  X2APIC_ICR_MSR,
+  X2APIC_ID_MSR,
+  X2APIC_MSR_BASE,
+  XAPIC_BASE,
+} from './apic.ts';
 
 /** IA32_APIC_BASE bits (SDM vol. 3, 11.4.4): BSP flag 8, x2APIC enable (EXTD) 10, global enable 11. */
 export const APICBASE_BSP = 1n << 8n;
@@ -8,8 +15,7 @@ export const APICBASE_ENABLE = 1n << 11n;
 export const X2APIC_SPIV_MSR = 0x80f;
 export const APIC_SPIV_APIC_ENABLED = 0x100n;
 /** x2APIC registers are MSRs 0x800-0x8FF (SDM vol. 3, 11.12.1). */
-const X2APIC_FIRST = 0x800;
-const X2APIC_LAST = 0x8ff;
+const X2APIC_LAST = X2APIC_MSR_BASE + 0xff;
 
 export type ApicMsrAccess =
   | { kind: 'value'; value: bigint }
@@ -45,7 +51,7 @@ export class LocalApic {
   }
 
   static handles(msr: number): boolean {
-    return msr === MSR_IA32_APICBASE || (msr >= X2APIC_FIRST && msr <= X2APIC_LAST);
+    return msr === MSR_IA32_APICBASE || (msr >= X2APIC_MSR_BASE && msr <= X2APIC_LAST);
   }
 
   rdmsr(msr: number): ApicMsrAccess {
