@@ -20,7 +20,7 @@ Prints one line per file (passed, failed, excluded, with the first failures), th
 with their counts, and ends with: N passed, N failed
 
 Example:
-  sevlab conformance singlestep ../shared/testdata/singlestep-80286/*.jsonl.gz`;
+  sevlab conformance singlestep tests/testdata/singlestep-80286/*.jsonl.gz`;
 
 /** Which of the interpreter's three execution paths runs the cases. */
 export type ExecutionPath = 'closures' | 'compiled' | 'generic';
