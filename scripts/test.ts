@@ -22,6 +22,24 @@ async function stage(label: string, cmd: string, args: string[]): Promise<{ ok: 
   });
 }
 
+/**
+ * The lines bun printed for each failed test: everything since the previous test result or file
+ * header, down to its `(fail)` line (the code frame, the error and the stack), at most 40 lines each.
+ */
+function failureBlocks(out: string): string[] {
+  const blocks: string[] = [];
+  let since: string[] = [];
+  for (const line of out.split('\n')) {
+    if (/^\d+ tests? failed:$/.test(line)) break; // bun's own list of names follows
+    if (/^\((pass|skip|todo)\) /.test(line) || /^\S.*\.test\.tsx?:$/.test(line)) since = [];
+    else if (line.startsWith('(fail) ')) {
+      blocks.push([...since.slice(-39), line].join('\n').trim());
+      since = [];
+    } else since.push(line);
+  }
+  return blocks;
+}
+
 const extra = process.argv.slice(2);
 let failedStages = 0;
 for (const [label, cmd, args] of [
@@ -34,6 +52,9 @@ for (const [label, cmd, args] of [
 // developer's idle one; the default 5 s made them fail by timing, not by result.
 const tests = await stage('tests', process.execPath, ['test', '--timeout', '30000', ...extra]);
 const count = (word: string) => Number(tests.out.match(new RegExp(`^\\s*(\\d+) ${word}$`, 'm'))?.[1] ?? 0);
+// CI logs are often read from the tail: each failure's message, repeated just above the summary.
+const failures = failureBlocks(tests.out);
+if (failures.length > 0) console.log(`\n== failures (repeated from above)\n${failures.join('\n\n')}`);
 const passed = count('pass');
 let failed = count('fail') + failedStages;
 if (!tests.ok && failed === 0) failed = 1;

@@ -51,10 +51,13 @@ test('start, poke memory, read it back, VMGEXIT in the log, history, completion,
     '30',
     '-c',
     root,
-    `SEVLAB_HISTORY=${history} ${process.execPath} scripts/cli.ts repl`,
+    // CI=true as CI machines set it: the UI must still draw on a terminal (Ink's is-in-ci guess would
+    // hold every frame back until exit).
+    `CI=true SEVLAB_HISTORY=${history} ${process.execPath} scripts/cli.ts repl`,
   );
   try {
-    await waitFor((s) => promptLine(s) === '(sevlab)', 'the first prompt');
+    // The first start may transpile everything cold on a busy CI machine.
+    await waitFor((s) => promptLine(s) === '(sevlab)', 'the first prompt', 15000);
     expect(screen()).toContain('sevlab repl  4 vCPUs  SEV-ES  GHCB v2 (hv 1..2)');
 
     keys('set u32 0x2000 = 0xcafef00d', 'Enter');
@@ -92,4 +95,4 @@ test('start, poke memory, read it back, VMGEXIT in the log, history, completion,
   } finally {
     Bun.spawnSync(['tmux', '-L', SOCKET, 'kill-server']);
   }
-}, 15000);
+}, 30000);

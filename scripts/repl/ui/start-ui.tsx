@@ -12,6 +12,9 @@ export async function startUi(
   const file = historyFile(historyOption);
   const app = render(<App session={session} history={readHistory(file)} historyFile={file} notes={notes} />, {
     exitOnCtrlC: false,
+    // A terminal is interactive even where Ink's own guess (is-in-ci) says otherwise: with CI set in
+    // the environment, Ink would draw nothing until exit.
+    interactive: process.stdout.isTTY === true,
     alternateScreen: true,
     maxFps: 60,
   });
