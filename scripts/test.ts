@@ -4,6 +4,7 @@
  * `N passed, N failed` counting the bun tests, plus one failure per failed check stage.
  */
 import { spawn } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 
 const bin = (name: string) => `${import.meta.dir}/../node_modules/.bin/${name}`;
 
@@ -24,15 +25,16 @@ async function stage(label: string, cmd: string, args: string[]): Promise<{ ok: 
 
 /**
  * The lines bun printed for each failed test: everything since the previous test result or file
- * header, down to its `(fail)` line (the code frame, the error and the stack), at most 40 lines each.
+ * header, down to its fail line (the code frame, the error and the stack), at most 40 lines each.
  */
 function failureBlocks(out: string): string[] {
   const blocks: string[] = [];
   let since: string[] = [];
   for (const line of out.split('\n')) {
     if (/^\d+ tests? failed:$/.test(line)) break; // bun's own list of names follows
-    if (/^\((pass|skip|todo)\) /.test(line) || /^\S.*\.test\.tsx?:$/.test(line)) since = [];
-    else if (line.startsWith('(fail) ')) {
+    // Plain output marks results (pass) (fail) (skip) (todo); coloured output marks them with symbols.
+    if (/^(\((pass|skip|todo)\)|[✓»✎]) /.test(line) || /^\S.*\.test\.tsx?:$/.test(line)) since = [];
+    else if (/^(\(fail\)|✗) /.test(line)) {
       blocks.push([...since.slice(-39), line].join('\n').trim());
       since = [];
     } else since.push(line);
@@ -51,9 +53,11 @@ for (const [label, cmd, args] of [
 // Why 30 s: a 2-core CI machine runs objdump-backed and whole-binary tests several times slower than a
 // developer's idle one; the default 5 s made them fail by timing, not by result.
 const tests = await stage('tests', process.execPath, ['test', '--timeout', '30000', ...extra]);
-const count = (word: string) => Number(tests.out.match(new RegExp(`^\\s*(\\d+) ${word}$`, 'm'))?.[1] ?? 0);
+// Read without colour codes: bun colours its counts when FORCE_COLOR is set, as some CI systems do.
+const testOut = stripVTControlCharacters(tests.out);
+const count = (word: string) => Number(testOut.match(new RegExp(`^\\s*(\\d+) ${word}$`, 'm'))?.[1] ?? 0);
 // CI logs are often read from the tail: each failure's message, repeated just above the summary.
-const failures = failureBlocks(tests.out);
+const failures = failureBlocks(testOut);
 if (failures.length > 0) console.log(`\n== failures (repeated from above)\n${failures.join('\n\n')}`);
 const passed = count('pass');
 let failed = count('fail') + failedStages;

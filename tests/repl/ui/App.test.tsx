@@ -3,28 +3,50 @@ import { render } from 'ink-testing-library';
 import { App } from '../../../scripts/repl/ui/App.tsx';
 import { newSession } from '../helpers.ts';
 
-const settle = () => new Promise((r) => setTimeout(r, 30));
+type Rendered = ReturnType<typeof render>;
 
-async function type(stdin: { write(s: string): void }, text: string): Promise<void> {
-  stdin.write(text);
-  await settle();
+/** Ink reads keys and draws on timers: poll until `ok` holds (a busy machine is late, not wrong). */
+async function until(ok: () => boolean, what: () => string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(what());
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Waits until the last frame shows `text`, and returns that frame. */
+async function shows(app: Rendered, text: string): Promise<string> {
+  const frame = () => app.lastFrame() ?? '';
+  await until(
+    () => frame().includes(text),
+    () => `the frame never showed ${JSON.stringify(text)}:\n${frame()}`,
+  );
+  return frame();
+}
+
+/** Types `text` and waits until the prompt line echoes it. */
+async function type(app: Rendered, text: string): Promise<void> {
+  app.stdin.write(text);
+  await shows(app, `(sevlab) ${text}`);
+}
+
+/** Presses Enter and waits for `text` to appear. */
+async function enter(app: Rendered, text: string): Promise<string> {
+  app.stdin.write('\r');
+  return shows(app, text);
 }
 
 test('typing a command runs it: the console shows the output and the memory pane follows', async () => {
   const s = newSession();
   const app = render(<App session={s} history={[]} historyFile={null} />);
-  await settle();
-  expect(app.lastFrame()).toContain('(sevlab)');
-  expect(app.lastFrame()).toContain(
+  expect(await shows(app, '(sevlab)')).toContain(
     'sevlab repl: 4 vCPUs, SEV-ES. Type help for the commands, quit to leave.',
   );
-  await type(app.stdin, 'set u32 0x1000 = 0xdeadbeef');
-  await type(app.stdin, '\r');
-  await type(app.stdin, 'x/1xw 0x1000');
-  await type(app.stdin, '\r');
-  const frame = app.lastFrame()!;
+  await type(app, 'set u32 0x1000 = 0xdeadbeef');
+  await enter(app, '0x1000 <- 0xdeadbeef');
+  await type(app, 'x/1xw 0x1000');
+  const frame = await enter(app, '0x00001000: 0xdeadbeef');
   expect(frame).toContain('(sevlab) x/1xw 0x1000');
-  expect(frame).toContain('0x00001000: 0xdeadbeef');
   expect(frame).toContain('memory virtual 0x1000');
   expect(frame).toContain('0x00001000  ef be ad de');
   app.unmount();
@@ -33,12 +55,10 @@ test('typing a command runs it: the console shows the output and the memory pane
 test('a VMGEXIT shows in the event log pane and the GHCB pane', async () => {
   const s = newSession();
   const app = render(<App session={s} history={[]} historyFile={null} />);
-  await settle();
-  await type(app.stdin, 'vmgexit cpuid 0x8000001f');
-  await type(app.stdin, '\r');
-  const frame = app.lastFrame()!;
+  await shows(app, '(sevlab)');
+  await type(app, 'vmgexit cpuid 0x8000001f');
+  const frame = await enter(app, 'RSLT SVM_EXIT_CPUID ok');
   expect(frame).toContain('EXIT SVM_EXIT_CPUID info1=0x0');
-  expect(frame).toContain('RSLT SVM_EXIT_CPUID ok');
   // The hypervisor cleared the valid bitmap and marked only what it wrote back.
   expect(frame).toContain('exit    - SVM_EXIT_CPUID');
   expect(frame).toContain('rbx     V 0x');
@@ -48,18 +68,19 @@ test('a VMGEXIT shows in the event log pane and the GHCB pane', async () => {
 test('up recalls history, Tab completes, a bad command prints one error line', async () => {
   const s = newSession();
   const app = render(<App session={s} history={['regs', 'vcpu 2']} historyFile={null} />);
-  await settle();
+  await shows(app, '(sevlab)');
   app.stdin.write('\u001b[A');
-  await settle();
-  expect(app.lastFrame()).toContain('(sevlab) vcpu 2');
-  await type(app.stdin, '\r');
-  expect(s.selected).toBe(2);
-  await type(app.stdin, 'msr-proto sev');
-  await type(app.stdin, '\t');
-  expect(app.lastFrame()).toContain('(sevlab) msr-proto sev-info');
-  await type(app.stdin, '\u0015');
-  await type(app.stdin, 'frob');
-  await type(app.stdin, '\r');
-  expect(app.lastFrame()).toContain("error: unknown command 'frob' (help lists them); example: help x");
+  await shows(app, '(sevlab) vcpu 2');
+  app.stdin.write('\r');
+  await until(
+    () => s.selected === 2,
+    () => `vCPU ${s.selected} is still selected`,
+  );
+  await type(app, 'msr-proto sev');
+  app.stdin.write('\t');
+  await shows(app, '(sevlab) msr-proto sev-info');
+  app.stdin.write('\u0015');
+  await type(app, 'frob');
+  await enter(app, "error: unknown command 'frob' (help lists them); example: help x");
   app.unmount();
 });
