@@ -1,4 +1,4 @@
-// KVM behaviour from ../shared/reference/ghcb.md §1 and §5 (sev_vcpu_deliver_sipi_vector).
+// KVM behaviour from arch/x86/kvm/svm/sev.c (sev_vcpu_deliver_sipi_vector, sev_handle_vmgexit_msr_protocol).
 import { describe, expect, test } from 'bun:test';
 import { Ghcb } from '../../core/sev/ghcb.ts';
 import { GHCB_BASE, protocolRig } from '../helpers/protocol-rig.ts';

@@ -1,4 +1,5 @@
-// Expected codes from ../shared/reference/hostile-inputs.md ("The guest misbehaves") and ghcb.md §4.
+// Expected codes from KVM (arch/x86/kvm/svm/sev.c: sev_es_validate_vmgexit, setup_vmgexit_scratch,
+// sev_handle_vmgexit) and the GHCB specification (AMD 56421), written out here, not derived from the code.
 import { describe, expect, test } from 'bun:test';
 import type { MmioDevice } from '../../core/devices/mmio-device.ts';
 import { Ghcb } from '../../core/sev/ghcb.ts';

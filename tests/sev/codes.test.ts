@@ -1,4 +1,4 @@
-// Values from ../shared/reference/ghcb.md sections 1 and 3.
+// Values from the GHCB specification (AMD 56421) and Linux arch/x86/include/asm/sev-common.h and svm.h.
 import { describe, expect, test } from 'bun:test';
 import * as ev from '../../core/sev/event-injection.ts';
 import { exitCodeName, SVM_EXIT, SVM_VMGEXIT } from '../../core/sev/exit-codes.ts';

@@ -1,4 +1,5 @@
-// Offsets and valid bits from ../shared/reference/ghcb.md section 2.
+// Offsets and valid bits from Linux arch/x86/include/asm/svm.h (struct ghcb_save_area, struct ghcb) and
+// the GHCB specification (AMD 56421), written out here, not derived from the code.
 import { describe, expect, test } from 'bun:test';
 import { Ghcb } from '../../core/sev/ghcb.ts';
 import * as L from '../../core/sev/ghcb-layout.ts';

@@ -1,4 +1,5 @@
-// Values below are copied from ../shared/reference/ghcb.md section 1, not derived from the code.
+// Values below are copied from Linux arch/x86/include/asm/sev-common.h and the GHCB specification
+// (AMD 56421), not derived from the code.
 import { describe, expect, test } from 'bun:test';
 import * as p from '../../core/sev/msr-protocol.ts';
 
