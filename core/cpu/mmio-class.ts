@@ -1,5 +1,5 @@
 /**
- * Which MMIO access an instruction makes, for the #VC handler (reference/mmio-vc.md section 2). The
+ * Which MMIO access an instruction makes, for the #VC handler (Linux vc_handle_mmio). The
  * model is the kernel's `insn_decode_mmio` (arch/x86/lib/insn-eval.c), which switches on the opcode
  * bytes; here the switch is a table keyed by the opcode row's exec key, since each key names exactly
  * one of those opcodes (movEvGv is 89, movEbIb is C6 /0, clflushMb is 0F AE /7 with memory ...).

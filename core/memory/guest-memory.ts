@@ -257,7 +257,7 @@ export class GuestMemory {
 
   /**
    * Maps a device over [gpa, gpa + length), inside or beyond RAM. Page granular, because the
-   * hypervisor marks MMIO in the nested page table by page (mmio-vc.md section 1).
+   * hypervisor marks MMIO in the nested page table by page (KVM svm_adjust_mmio_mask: reserved bits, so #VC).
    */
   addMmio(gpa: number, length: number, device: MmioDevice): void {
     const call = `addMmio(${hex(gpa)}, ${hex(length)}) for '${device.name}'`;

@@ -1,8 +1,8 @@
 /**
  * The hypervisor's own mapping of guest RAM. The host has no key: it reads private pages as their
  * ciphertext, and what it writes into them is ciphertext too, so every 16-byte block it touches
- * decrypts to garbage for the guest, as on hardware (ap-jump-table-and-kexec.md section 7). Shared
- * pages pass through unchanged. Callers have checked that the range is RAM.
+ * decrypts to garbage for the guest, as on hardware (AMD APM Vol. 2, "Secure Encrypted
+ * Virtualization"). Shared pages pass through unchanged. Callers have checked that the range is RAM.
  */
 import { CIPHER_BLOCK, type PageCipher } from './page-cipher.ts';
 import { forEachPage, PAGE_SIZE, type PageStore } from './page-store.ts';

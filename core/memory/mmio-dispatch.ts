@@ -12,7 +12,7 @@ type MmioSegment = Extract<Segment, { kind: 'mmio' }>;
 export function mmioRead(seg: MmioSegment, dst: Uint8Array): void {
   for (let done = 0; done < dst.length; done += MMIO_PIECE) {
     const n = Math.min(MMIO_PIECE, dst.length - done);
-    // Only the asked bytes count, whatever the device returns (hostile-inputs.md, lies 7).
+    // Only the asked bytes count, whatever the device returns (KVM kvm_sev_es_mmio_read, arch/x86/kvm/x86.c).
     dst.set(bigintToLe(seg.range.device.read(seg.gpa - seg.range.base + done, n), n), done);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Validation of an AP jump table blob, shipped (ap_jump_table.bin) or user-supplied, against the
- * page layout the installer and the parking path rely on (reference sections 2-3,
- * sev_es_setup_ap_jump_table_data). The kernel only ever installs its own build-time blob; a
- * workbench that accepts other blobs has to check what the kernel could assume.
+ * page layout the installer and the parking path rely on (the SEV-ES kexec series' sev-ap-jumptable.h
+ * and realmode/sev/ap_jump_table.S, sev_es_setup_ap_jump_table_data). The kernel only ever installs
+ * its own build-time blob; a workbench that accepts other blobs has to check what the kernel could
+ * assume.
  */
 import {
   AP_JUMP_TABLE_PAGE_SIZE,

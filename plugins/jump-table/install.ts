@@ -1,8 +1,8 @@
 /**
  * Installing the parking blob on the AP jump table page: the kernel's sev_es_setup_ap_jump_table()
  * and sev_es_setup_ap_jump_table_data() of the SEV-ES kexec series (arch/x86/kernel/sev.c, v5
- * wording of the log lines; reference section 5). Runs after SMP bring-up, when no AP can still be
- * executing jump-table code.
+ * wording of the log lines). Runs after SMP bring-up, when no AP can still be executing jump-table
+ * code.
  *
  * Pure over a small memory interface (the guest's own, private view of the page: the kernel maps it
  * with ioremap_encrypted) and a log callback.
@@ -36,7 +36,7 @@ export interface InstallInput {
   log: (line: string) => void;
   /** cc_platform_has(CC_ATTR_GUEST_STATE_ENCRYPT): the guest runs under SEV-ES. */
   sevEs: boolean;
-  /** SEV-SNP guests start APs with the AP creation event instead (reference section 6). */
+  /** SEV-SNP guests start APs with the AP creation event instead (wakeup_cpu_via_vmgexit). */
   sevSnp: boolean;
   /** ghcb_info.vm_proto: the negotiated GHCB protocol version. */
   ghcbProtocol: number;

@@ -1,6 +1,6 @@
 /**
  * AP jump table page layout and the blob's selectors: arch/x86/include/asm/sev-ap-jumptable.h of the
- * SEV-ES kexec series (asm twin: asm/sev_ap_jumptable.inc) and reference section 2.
+ * SEV-ES kexec series (asm twin: asm/sev_ap_jumptable.inc) and its ap_jump_table.S.
  */
 export const AP_JUMP_TABLE_PAGE_SIZE = 4096;
 
@@ -23,7 +23,7 @@ export const SEV_APJT_ENTRY = 0x10;
 export const BLOB_GDT_ENTRIES = 4;
 export const BLOB_GDT_SIZE = BLOB_GDT_ENTRIES * 8;
 export const BLOB_GDT_LIMIT = BLOB_GDT_SIZE - 1;
-/** Reference section 2: the GDT follows the code, 16-byte aligned. */
+/** The series' ap_jump_table.S: the GDT follows the code, 16-byte aligned. */
 export const BLOB_GDT_ALIGN = 16;
 
 /**

@@ -24,7 +24,7 @@ export function captureCpus(machine: Machine, session: KdumpSession): CaptureCpu
   if (!session.smp || machine.vcpus.length === 1) return { kind: 'up' };
   if (machine.config.sev !== 'es') return { kind: 'smp', jumpTable: 0n };
   // Under SEV-ES a CPU can only come back through the AP jump table and the parking blob: the
-  // series' check that kexec_load makes for any image (machine_kexec_prepare, reference section 6).
+  // series' check that kexec_load makes for any image (machine_kexec_prepare).
   const check = kexecSupported(machine, kexecSession(machine));
   if (!check.ok) return { kind: 'refused', why: `smp capture kernel: ${check.message}` };
   const jt = machine.kernel.getApJumpTable(machine.vcpu(0));

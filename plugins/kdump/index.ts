@@ -1,7 +1,8 @@
 /**
  * The kdump plugin: crash a running test kernel, stop the other CPUs with an NMI shoot-down, boot
  * the capture kernel from the crashkernel= region and write the old kernel's memory as an ELF core,
- * plus the host-side dump that shows why an SEV-ES guest must dump itself (reference section 7).
+ * plus the host-side dump that shows why an SEV-ES guest must dump itself (the host reads private
+ * pages as ciphertext: AMD APM Vol. 2, "Secure Encrypted Virtualization").
  *
  * A crash is sysrq-c (the `crash` command and step), a panic() in the guest kernel model (the
  * plugin's panic handler is __crash_kexec), or a fault the test kernel has no handler for, which

@@ -1,10 +1,10 @@
 /**
  * The dumps. The vmcore is what the capture kernel's user space writes (cp /proc/vmcore, makedumpfile):
  * the old kernel's notes and memory read through the guest's own view, in plaintext, which under
- * SEV-ES only the guest can do (reference section 7). The host dump has the same layout but is taken
- * through the hypervisor's mapping (memory.hvRead, as virsh dump / QEMU dump-guest-memory would):
- * private pages come out as ciphertext, and the registers are unknown to the host because they live
- * in the encrypted VMSA, so its NT_PRSTATUS notes are zero.
+ * SEV-ES only the guest can do (AMD APM Vol. 2, "Secure Encrypted Virtualization"). The host dump has
+ * the same layout but is taken through the hypervisor's mapping (memory.hvRead, as virsh dump / QEMU
+ * dump-guest-memory would): private pages come out as ciphertext, and the registers are unknown to
+ * the host because they live in the encrypted VMSA, so its NT_PRSTATUS notes are zero.
  */
 import { statSync } from 'node:fs';
 import type { Machine } from '../../core/index.ts';

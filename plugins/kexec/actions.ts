@@ -121,7 +121,7 @@ export function blobLoadAction(
   s.blobSource = file;
   const what = `${file}: ${bytes.length} bytes, GDT at 0x${check.blob.gdtOffset.toString(16)}`;
   if (!s.kernel) return { ok: true, text: `${what}; the kernel installs it when it boots` };
-  // The install may only run while no AP executes jump-table code (reference section 5).
+  // The install may only run while no AP executes jump-table code (the series installs after SMP bring-up).
   if (machine.vcpus.some((v) => v.state === 'ap-reset-hold'))
     return { ok: true, text: `${what}; a CPU is parked in the page, so the next kernel installs it` };
   installBlob(machine, s);

@@ -1,5 +1,6 @@
 /**
- * What OVMF leaves behind for the OS under SEV-ES (reference ghcb.md section 6): firmware started
+ * What OVMF leaves behind for the OS under SEV-ES (edk2 UefiCpuPkg/Library/MpInitLib: DxeMpLib.c
+ * GetSevEsAPMemory and MpInitChangeApLoopCallback, X64/AmdSev.nasm): firmware started
  * every AP during POST (its own INIT-SIPI, the first SIPI running the launch-time VMSA state) and,
  * at ExitBootServices, sent them into its AP loop: one GHCB-form AP reset hold, then real mode at the
  * reset vector in the AP jump table. That loop is firmware/ovmf_ap_stub.S, run by the interpreter.

@@ -1,6 +1,6 @@
 /**
  * kexec_load / kexec_file_load's architecture check under SEV-ES (the series' machine_kexec_prepare,
- * v3+; reference section 6): -ENOSYS unless the guest is not SEV-ES, has one possible CPU, or has the
+ * v3+): -ENOSYS unless the guest is not SEV-ES, has one possible CPU, or has the
  * parking blob installed; SEV-SNP guests are refused (v5+).
  */
 import type { Machine } from '../../core/index.ts';

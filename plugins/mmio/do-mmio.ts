@@ -28,7 +28,7 @@ export function hvCallFailed(r: HvCallResult): VcResult {
 /**
  * One MMIO access of `bytes` (1 to 8) at `linear`. For a write, `data` is copied into the shared
  * buffer first; for a read, exactly `bytes` come back from it afterwards, whatever else the
- * hypervisor left there (hostile-inputs.md, lies 7).
+ * hypervisor left there (vc_handle_mmio copies `bytes` out of ghcb->shared_buffer).
  */
 export function doMmio(
   ctx: VcContext,

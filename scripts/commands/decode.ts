@@ -6,7 +6,8 @@ const usage = `Usage: sevlab decode --mode 16|32|64 (--file FILE [--offset N] [-
 
 Decodes x86 machine code and prints one JSON object per instruction:
   {"offset":N,"length":L,"text":"...","mmio":M}
-where M is null or {"class":C,"bytes":B}, the MMIO #VC class of the instruction (reference/mmio-vc.md).
+where M is null or {"class":C,"bytes":B}: the MMIO access an SEV-ES #VC handler would emulate for the
+instruction, classified as the Linux kernel's insn_decode_mmio does.
 Bytes that start no instruction print {"offset":N,"length":1,"error":"REASON"}; decoding goes on at
 the next byte.
 

@@ -1,7 +1,7 @@
 /**
- * MMIO classification against reference/mmio-vc.md section 2, first as exact cases, then on every
- * instruction of objdump-disassembled code: the test classifies objdump's mnemonic and operands on its
- * own, straight from the reference table, and compares.
+ * MMIO classification against Linux insn_decode_mmio (arch/x86/lib/insn-eval.c), first as exact cases,
+ * then on every instruction of objdump-disassembled code: the test classifies objdump's mnemonic and
+ * operands on its own, straight from a reference table of insn_decode_mmio's cases, and compares.
  */
 import { describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';

@@ -7,8 +7,8 @@ const needValid = (g: { isValid(f: GhcbField): boolean }, fields: GhcbField[]): 
   fields.filter((f) => !g.isValid(f));
 
 /**
- * Linux vc_handle_cpuid. Why the validity check: a hypervisor that leaves an output unmarked would
- * otherwise hand the guest a silent zero (hostile-inputs: output registers not marked valid).
+ * Linux vc_handle_cpuid (arch/x86/kernel/sev-shared.c). Why the validity check: a hypervisor that leaves
+ * an output unmarked would otherwise hand the guest a silent zero; the kernel calls it ES_VMM_ERROR.
  */
 export const cpuidVc: VcHandler = {
   exitCode: SVM_EXIT.CPUID,

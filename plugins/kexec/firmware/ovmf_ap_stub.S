@@ -1,9 +1,9 @@
 /*
- * OVMF's AP loop after ExitBootServices, under SEV-ES (edk2 UefiCpuPkg MpLib: AsmRelocateApLoop and
- * the SEV-ES AP reset path; reference ghcb.md section 6). Firmware parks every AP here before it
- * hands over to the OS: one AP reset hold exit in the GHCB form (SVM_VMGEXIT_AP_HLT_LOOP), held until
- * the OS's INIT-SIPI sets sw_exit_info_2; then the reset vector the OS wrote into the AP jump table
- * (IP at offset 0, CS at offset 2), entered in real mode.
+ * OVMF's AP loop after ExitBootServices, under SEV-ES (edk2 UefiCpuPkg/Library/MpInitLib:
+ * MpInitChangeApLoopCallback, X64/AmdSev.nasm AsmRelocateApLoopAmdSev). Firmware parks every AP here
+ * before it hands over to the OS: one AP reset hold exit in the GHCB form (SVM_VMGEXIT_AP_HLT_LOOP),
+ * held until the OS's INIT-SIPI sets sw_exit_info_2; then the reset vector the OS wrote into the AP
+ * jump table (IP at offset 0, CS at offset 2), entered in real mode.
  *
  * Entry: the APs' launch-time VMSA state, which the VMM sets: 32-bit protected mode with flat CS, DS
  * and SS, interrupts off. The GHCB MSR holds this CPU's GHCB GPA, as firmware left it; firmware

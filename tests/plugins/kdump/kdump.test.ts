@@ -1,5 +1,5 @@
 // End to end against outside truth: readelf and gdb read the vmcore the capture kernel's user space
-// writes (reference ap-jump-table-and-kexec.md section 7).
+// writes (the /proc/vmcore layout of fs/proc/vmcore.c).
 import { describe, expect, test } from 'bun:test';
 import { join } from 'node:path';
 import type { Machine } from '../../../core/index.ts';

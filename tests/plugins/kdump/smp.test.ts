@@ -1,6 +1,7 @@
 // The SMP capture kernel: the CPUs the crash parked in the AP jump table blob come back through the
-// jump table into the capture kernel, as kernel B brings them back after kexec (reference sections
-// 6 and 7); its real-mode trampoline lives in the low page the first kernel kept (crashkernel.ts).
+// jump table into the capture kernel, as kernel B brings them back after kexec (the SEV-ES kexec
+// series' AP jump table parking); its real-mode trampoline lives in the low page the first kernel
+// kept (crashkernel.ts).
 import { describe, expect, test } from 'bun:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

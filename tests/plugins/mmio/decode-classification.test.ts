@@ -1,8 +1,9 @@
 /**
  * `sevlab decode` (the CLI, run as a process) classifies MMIO instructions the way the reference table
- * (reference/mmio-vc.md section 2) says, on every instruction objdump disassembles from the MMIO test
- * corpus: the differential harness (every class, size, prefix and addressing form), the gcc-built
- * driver code and the decompressor's 64-bit code. The table is applied here to objdump's Intel text.
+ * (Linux insn_decode_mmio's cases, arch/x86/lib/insn-eval.c) says, on every instruction objdump
+ * disassembles from the MMIO test corpus: the differential harness (every class, size, prefix and
+ * addressing form), the gcc-built driver code and the decompressor's 64-bit code. The table is applied
+ * here to objdump's Intel text.
  */
 import { beforeAll, describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
