@@ -74,6 +74,8 @@ export {
   type PluginApi,
   type PluginCommand,
   PluginError,
+  type PluginState,
+  type PluginStates,
   type PluginStep,
   type RegisterOptions,
   type StepContext,

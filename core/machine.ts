@@ -4,10 +4,11 @@ import { type DecodeError, decode } from './cpu/decoder/index.ts';
 import type { Insn } from './cpu/insn.ts';
 import type { Platform } from './cpu/platform.ts';
 import type { StopReason } from './cpu/stop-reason.ts';
-import { PortBus } from './devices/port-bus.ts';
+import type { MmioDevice } from './devices/mmio-device.ts';
+import { PortBus, type PortDevice } from './devices/port-bus.ts';
 import { EventLog, hex } from './event-log.ts';
 import type { FaultInfo } from './guest/ghcb-call.ts';
-import { GuestKernel } from './guest/kernel.ts';
+import { GuestKernel, type KernelSnapshot } from './guest/kernel.ts';
 import type { VcRegs, VcResult } from './guest/vc/types.ts';
 import { encodeIcr, ICR_DELIVERY } from './hypervisor/apic.ts';
 import { hostMemory } from './hypervisor/host-memory.ts';
@@ -15,7 +16,7 @@ import { Hypervisor } from './hypervisor/hypervisor.ts';
 import { MAX_VCPUS, type MachineConfig } from './machine-config.ts';
 import { GuestMemory, type MemorySnapshot } from './memory/guest-memory.ts';
 import { attachPlatformDevices, type PlatformDevices } from './platform-devices.ts';
-import { PluginHost } from './plugin-host.ts';
+import { PluginHost, type PluginStates } from './plugin-host.ts';
 import { SVM_VMGEXIT, SVM_VMGEXIT_SET_AP_JUMP_TABLE } from './sev/exit-codes.ts';
 import { Ghcb } from './sev/ghcb.ts';
 import { GHCB_PAGE_SIZE, GHCB_SHARED_BUFFER, type GhcbField } from './sev/ghcb-layout.ts';
@@ -392,6 +393,11 @@ export class Machine {
     });
   }
 
+  /**
+   * The whole machine as data: memory, vCPUs and their APICs, hypervisor and guest-kernel state,
+   * device registers and buffers, and plugin state (`api.onSnapshot`). The event log is not copied:
+   * `logLength` lets a caller cut it back.
+   */
   snapshot(): MachineSnapshot {
     return {
       memory: this.memory.snapshot(),
@@ -404,14 +410,17 @@ export class Machine {
         holdGhcbGpa: v.holdGhcbGpa,
         initReceived: v.initReceived,
       })),
-      hv: { apJumpTable: this.hv.apJumpTable, terminated: this.hv.terminated },
-      kernel: {
-        negotiated: this.kernel.negotiated,
-        hvFeatures: this.kernel.hvFeatures,
-        apJumpTable: this.kernel.apJumpTable,
-      },
+      hv: { apJumpTable: this.hv.apJumpTable, terminated: this.hv.terminated, sipiCount: this.hv.sipiCount },
+      kernel: this.kernel.snapshot(),
+      devices: new Map(this.allDevices().flatMap((d) => (d.snapshot ? [[d, d.snapshot()] as const] : []))),
+      plugins: this.plugins.saveStates(),
       logLength: this.log.length,
     };
+  }
+
+  /** Every device on the port bus and in the MMIO map, once each. */
+  private allDevices(): Array<MmioDevice | PortDevice> {
+    return [...new Set([...this.ports.devices(), ...this.memory.mmioRanges().map((r) => r.device)])];
   }
 
   restore(s: MachineSnapshot): void {
@@ -424,7 +433,11 @@ export class Machine {
     });
     this.hv.apJumpTable = s.hv.apJumpTable;
     this.hv.terminated = s.hv.terminated;
-    Object.assign(this.kernel, s.kernel);
+    this.hv.sipiCount = s.hv.sipiCount;
+    this.kernel.restore(s.kernel);
+    // A device added since the snapshot keeps its state: the snapshot knows nothing of it.
+    for (const d of this.allDevices()) if (s.devices.has(d)) d.restore?.(s.devices.get(d));
+    this.plugins.restoreStates(s.plugins);
     this.retired = this.vcpus.reduce((n, v) => n + v.cpu.instructionsRetired, 0);
   }
 }
@@ -434,8 +447,10 @@ export interface MachineSnapshot {
   cpus: ReturnType<Cpu['snapshot']>[];
   apics: ReturnType<Vcpu['apic']['snapshot']>[];
   vcpus: Pick<Vcpu, 'state' | 'receivedFirstSipi' | 'holdForm' | 'holdGhcbGpa' | 'initReceived'>[];
-  hv: Pick<Hypervisor, 'apJumpTable' | 'terminated'>;
-  kernel: Pick<GuestKernel, 'negotiated' | 'hvFeatures' | 'apJumpTable'>;
+  hv: Pick<Hypervisor, 'apJumpTable' | 'terminated' | 'sipiCount'>;
+  kernel: KernelSnapshot;
+  devices: ReadonlyMap<MmioDevice | PortDevice, unknown>;
+  plugins: PluginStates;
   logLength: number;
 }
 

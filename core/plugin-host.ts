@@ -142,6 +142,23 @@ export interface PluginApi {
    */
   onPanic(handler: PanicHandler): void;
   /**
+   * Puts per-machine state the plugin keeps outside guest memory into machine snapshots: the REPL's
+   * `snapshot`/`restore`, the scenario steps, and the REPL's undo of a failed plugin command. `save`
+   * returns a copy; `restore` puts one back, or gets `undefined` when the plugin was loaded after the
+   * snapshot was taken (go back to the state setup starts from).
+   *
+   * @example
+   * const parked = new Set<number>();
+   * api.onSnapshot({
+   *   save: () => [...parked],
+   *   restore: (saved) => {
+   *     parked.clear();
+   *     for (const cpu of saved ?? []) parked.add(cpu);
+   *   },
+   * });
+   */
+  onSnapshot<S>(state: PluginState<S>): void;
+  /**
    * A device on `count` I/O ports from `base`; guest IN/OUT (and IOIO exits) reach it.
    *
    * @example
@@ -186,6 +203,15 @@ export interface PluginApi {
    */
   log(message: string): void;
 }
+
+/** How a plugin's own state goes into machine snapshots (`api.onSnapshot`). */
+export interface PluginState<S> {
+  save(): S;
+  restore(saved: S | undefined): void;
+}
+
+/** Saved plugin state in a machine snapshot: per plugin name, one value per `onSnapshot` call. */
+export type PluginStates = ReadonlyMap<string, readonly unknown[]>;
 
 /**
  * A plugin: a name and a setup function that registers everything through `api`. `setup` must be safe
@@ -244,6 +270,7 @@ export class PluginHost {
   readonly commands = new Map<string, PluginCommand & Owned>();
   readonly steps = new Map<string, PluginStep<unknown> & Owned>();
   private readonly claimed = new Map<string, string>();
+  private readonly states = new Map<string, PluginState<unknown>[]>();
 
   constructor(private readonly machine: Machine) {}
 
@@ -289,6 +316,20 @@ export class PluginHost {
     const undos: Array<() => void> = [];
     previous.plugin.setup(this.apiFor(name, undos), previous.options);
     this.entries.set(name, { ...previous, undos });
+  }
+
+  /** Each loaded plugin's `onSnapshot` state, saved. */
+  saveStates(): PluginStates {
+    return new Map([...this.states].map(([name, list]) => [name, list.map((st) => st.save())]));
+  }
+
+  /** Puts saved plugin state back; a plugin absent from `saved` goes back to its initial state. */
+  restoreStates(saved: PluginStates): void {
+    for (const [name, list] of this.states) {
+      list.forEach((st, i) => {
+        st.restore(saved.get(name)?.[i]);
+      });
+    }
   }
 
   /** Undoes every registration of the named plugin; nothing happens if it is not loaded. */
@@ -338,6 +379,15 @@ export class PluginHost {
       },
       onPanic: (handler) => {
         undos.push(m.kernel.addPanicHandler(handler));
+      },
+      onSnapshot: (state) => {
+        const list = this.states.get(owner) ?? [];
+        list.push(state as PluginState<unknown>);
+        this.states.set(owner, list);
+        undos.push(() => {
+          list.splice(list.indexOf(state as PluginState<unknown>), 1);
+          if (list.length === 0) this.states.delete(owner);
+        });
       },
       addPortDevice: (base, count, device) => {
         undos.push(m.ports.add(base, count, device));

@@ -320,12 +320,14 @@ export class Cpu extends Executor {
 
   // ---- state ----
 
-  snapshot(): CpuSnapshot {
-    return snapshotState(this);
+  snapshot(): CpuSnapshot & { breakResume: number } {
+    // A snapshot taken while stopped at a breakpoint still continues past it after a restore.
+    return { ...snapshotState(this), breakResume: this.breakResume };
   }
 
-  restore(s: CpuSnapshot): void {
+  restore(s: CpuSnapshot & { breakResume?: number }): void {
     restoreState(this, s);
+    this.breakResume = s.breakResume ?? Number.NaN;
   }
 
   /**

@@ -30,7 +30,8 @@ export class Executor extends CpuState {
   readonly codeHooks = new Map<number, CodeHookFn[]>();
   readonly interruptHooks: InterruptHookFn[] = [];
   /** Linear address whose code hooks already ran and stopped the previous run. */
-  private breakResume = Number.NaN;
+  /** Linear address whose code hooks already ran and stopped the previous run (kept in snapshots). */
+  protected breakResume = Number.NaN;
   private lastBlock: Block | null = null;
 
   constructor(

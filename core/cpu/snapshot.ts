@@ -34,6 +34,7 @@ export function snapshotState(c: CpuState) {
     shadowUntil: c.shadowUntil,
     instructionsRetired: c.instructionsRetired,
     exitReason: c.exitReason,
+    fpu: [c.fpuCw, c.fpuSw] as const,
   };
 }
 
@@ -64,6 +65,7 @@ export function restoreState(c: CpuState, s: CpuSnapshot): void {
   c.shadowUntil = s.shadowUntil;
   c.instructionsRetired = s.instructionsRetired;
   c.exitReason = s.exitReason;
+  [c.fpuCw, c.fpuSw] = s.fpu;
   c.stopRequest = null;
   updateMode(c);
   c.tlb?.flush();

@@ -7,4 +7,8 @@ export interface MmioDevice {
   readonly name: string;
   read(offset: number, size: number): bigint;
   write(offset: number, size: number, value: bigint): void;
+  /** A copy of the device's registers and buffers, kept in machine snapshots (optional). */
+  snapshot?(): unknown;
+  /** Puts back what `snapshot` returned (machine restore). */
+  restore?(saved: unknown): void;
 }

@@ -12,6 +12,10 @@ export interface PortDevice {
   /** `port` is the absolute port number; the result is the low `size` bytes. */
   read(port: number, size: PortSize): number;
   write(port: number, size: PortSize, value: number): void;
+  /** A copy of the device's registers and buffers, kept in machine snapshots (optional). */
+  snapshot?(): unknown;
+  /** Puts back what `snapshot` returned (machine restore). */
+  restore?(saved: unknown): void;
 }
 
 export const PORT_SPACE = 0x10000;
@@ -65,6 +69,11 @@ export class PortBus {
     this.ranges.splice(i, 1);
     for (let p = range.base; p < range.base + range.count; p++) this.byPort[p] = undefined;
     return true;
+  }
+
+  /** Every mapped device, once each, in the order they were added. */
+  devices(): PortDevice[] {
+    return [...new Set(this.ranges.map((r) => r.device))];
   }
 
   /** The device owning `port`, if any. */

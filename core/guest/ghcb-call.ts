@@ -36,10 +36,11 @@ export class GhcbCall {
    * (a hand-placed GHCB that straddles pages) is a copy that `store` writes back.
    */
   load(gpa: number): Ghcb {
-    const known = this.live.get(gpa);
-    if (known) return known;
     const page = gpa % GHCB_PAGE_SIZE === 0 ? this.memory.ramPage(gpa / GHCB_PAGE_SIZE, true) : undefined;
     if (!page) return new Ghcb(this.memory.read(gpa, GHCB_PAGE_SIZE));
+    // The accessor is kept only while its page is the live one (a restore may drop a page).
+    const known = this.live.get(gpa);
+    if (known?.bytes === page) return known;
     const g = new Ghcb(page);
     this.live.set(gpa, g);
     return g;

@@ -37,6 +37,14 @@ export interface GuestKernelDeps {
  * the cached AP jump table address and termination. It decides like the kernel and logs the
  * kernel's messages; machine code it would run is run by the interpreter instead.
  */
+export interface KernelSnapshot {
+  negotiated: Negotiated | null;
+  hvFeatures: bigint;
+  apJumpTable: number | null;
+  /** vCPUs whose GHCB page the kernel has mapped decrypted. */
+  ghcbReady: number[];
+}
+
 export class GuestKernel {
   negotiated: Negotiated | null = null;
   hvFeatures = 0n;
@@ -50,6 +58,25 @@ export class GuestKernel {
   constructor(private readonly deps: GuestKernelDeps) {
     this.ghcbs = new GhcbCall(deps.memory, deps.vmgexit);
     for (const h of coreVcHandlers) this.addVcHandler(h);
+  }
+
+  /** What the kernel keeps outside guest memory, for machine snapshots. */
+  snapshot(): KernelSnapshot {
+    return {
+      negotiated: this.negotiated,
+      hvFeatures: this.hvFeatures,
+      apJumpTable: this.apJumpTable,
+      ghcbReady: [...this.ghcbReady],
+    };
+  }
+
+  restore(s: KernelSnapshot): void {
+    this.negotiated = s.negotiated;
+    this.hvFeatures = s.hvFeatures;
+    this.apJumpTable = s.apJumpTable;
+    // Which GHCB pages are mapped decrypted goes back with the memory attributes it matches.
+    this.ghcbReady.clear();
+    for (const i of s.ghcbReady) this.ghcbReady.add(i);
   }
 
   /** pr_info / pr_err from the kernel. */

@@ -33,7 +33,8 @@ export class Hypervisor {
   /** The VM's AP jump table GPA (KVM sev->ap_jump_table): set by AP_JUMP_TABLE SET, 0 = none. */
   apJumpTable = 0;
   terminated: Termination | null = null;
-  private sipiCount = 0;
+  /** SIPIs sent so far (hostile.dropSipi picks one by its number); kept in machine snapshots. */
+  sipiCount = 0;
   private readonly exits = new Map<number, ExitRow[]>();
   private readonly msrHandlers = new Map<number, MsrProtocolHandler[]>();
   private readonly initListeners: Array<(vcpu: Vcpu) => void> = [];

@@ -66,9 +66,18 @@ export class PageStore {
     return out;
   }
 
+  /**
+   * Puts a copy's pages back. A frame in both keeps its Uint8Array, refilled, so a page someone holds
+   * (from `ramPage`) is still the live one; a frame the copy never touched is dropped, zero-filled first
+   * so that a holder of it reads what the restored memory reads there.
+   */
   restore(pages: ReadonlyMap<number, Uint8Array>): void {
-    this.pages.clear();
-    this.views.clear();
+    for (const [gfn, page] of this.pages) {
+      if (pages.has(gfn)) continue;
+      page.fill(0);
+      this.pages.delete(gfn);
+      this.views.delete(gfn);
+    }
     for (const [gfn, page] of pages) this.materialise(gfn).set(page);
   }
 }

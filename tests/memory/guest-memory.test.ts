@@ -387,6 +387,24 @@ describe('snapshot and restore', () => {
     expect(mem.read8(0x10)).toBe(1);
   });
 
+  test('a page held across a restore stays the live page; a page the snapshot lacks reads zero', () => {
+    const mem = new GuestMemory({ size: 0x10000 });
+    mem.write8(0x1010, 1);
+    const snap = mem.snapshot();
+    const held = mem.ramPage(1, true)!;
+    const later = mem.ramPage(2, true)!;
+    held[0x10] = 2;
+    later[0] = 7;
+    mem.restore(snap);
+    expect(held[0x10]).toBe(1);
+    held[0x10] = 5;
+    expect(mem.read8(0x1010)).toBe(5);
+    expect(mem.ramPage(1, false)).toBe(held);
+    // Frame 2 is gone again (sparse as at the snapshot); its old array no longer shows the 7.
+    expect(mem.ramPage(2, false)).toBeUndefined();
+    expect(later[0]).toBe(0);
+  });
+
   test('a snapshot of a different size is refused', () => {
     const snap = new GuestMemory({ size: 0x10000 }).snapshot();
     expect(() => new GuestMemory({ size: 0x20000 }).restore(snap)).toThrow(
