@@ -193,6 +193,36 @@ describe('snapshot and restore', () => {
   });
 });
 
+describe('snapshot and restore at a breakpoint', () => {
+  // incw %ax at 0x8000, incw %ax at 0x8001 (the breakpoint), jmp 0x8000.
+  const program = '\t.code16\n\t.globl _start\n_start:\n\tincw %ax\n\tincw %ax\n\tjmp _start\n';
+
+  test('a snapshot taken before a breakpoint stops at it again after a restore', () => {
+    const r = rig();
+    loadReal(r, assemble(program, 0x8000), 0x8000);
+    const s = r.cpu.snapshot();
+    r.cpu.addCodeHook(0x8001, () => 'stop');
+    expect(r.cpu.run({ maxInstructions: 100 }).kind).toBe('breakpoint');
+    expect(r.cpu.getReg('ax')).toBe(1n);
+    r.cpu.restore(s);
+    expect(r.cpu.run({ maxInstructions: 100 }).kind).toBe('breakpoint');
+    expect(r.cpu.getReg('ax')).toBe(1n);
+  });
+
+  test('a snapshot taken while stopped at a breakpoint continues past it after a restore', () => {
+    const r = rig();
+    loadReal(r, assemble(program, 0x8000), 0x8000);
+    r.cpu.addCodeHook(0x8001, () => 'stop');
+    r.cpu.run({ maxInstructions: 100 });
+    const s = r.cpu.snapshot();
+    r.cpu.run({ maxInstructions: 100 });
+    expect(r.cpu.getReg('ax')).toBe(3n);
+    r.cpu.restore(s);
+    r.cpu.run({ maxInstructions: 100 });
+    expect(r.cpu.getReg('ax')).toBe(3n);
+  });
+});
+
 describe('the shared decode cache', () => {
   test('two vCPUs share decoded blocks; a store into cached code drops them', () => {
     const memory = new GuestMemory({ size: 0x100000 });

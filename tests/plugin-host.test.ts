@@ -1,0 +1,95 @@
+// api.onSnapshot: plugin state goes into machine snapshots and comes back on restore.
+import { describe, expect, test } from 'bun:test';
+import { definePlugin, Machine, machineConfig } from '../core/index.ts';
+
+/** A plugin counting `tick` commands, its count kept in snapshots. */
+function counter(name = 'counter') {
+  const restored: Array<number | undefined> = [];
+  let count = 0;
+  const plugin = definePlugin({
+    name,
+    setup(api) {
+      count = 0;
+      api.addCommand({
+        name: `${name}-tick`,
+        summary: 'count',
+        usage: `${name}-tick`,
+        run: () => String(++count),
+      });
+      api.onSnapshot({
+        save: () => count,
+        restore: (saved) => {
+          restored.push(saved);
+          count = saved ?? 0;
+        },
+      });
+    },
+  });
+  return { plugin, restored, count: () => count };
+}
+
+const tick = (m: Machine, name = 'counter') => m.plugins.commands.get(`${name}-tick`)!.run([], m);
+
+describe('plugin state in machine snapshots', () => {
+  test('restore puts back what save returned, and a snapshot restores twice', () => {
+    const m = new Machine(machineConfig({ vcpus: 1 }));
+    const c = counter();
+    m.plugins.use(c.plugin);
+    tick(m);
+    const s = m.snapshot();
+    tick(m);
+    tick(m);
+    m.restore(s);
+    expect(c.count()).toBe(1);
+    tick(m);
+    m.restore(s);
+    expect(c.count()).toBe(1);
+    expect(c.restored).toEqual([1, 1]);
+  });
+
+  test('a plugin loaded after the snapshot gets undefined and goes back to its initial state', () => {
+    const m = new Machine(machineConfig({ vcpus: 1 }));
+    const s = m.snapshot();
+    const c = counter();
+    m.plugins.use(c.plugin);
+    tick(m);
+    m.restore(s);
+    expect(c.restored).toEqual([undefined]);
+    expect(c.count()).toBe(0);
+  });
+
+  test('a removed plugin is no longer saved or restored', () => {
+    const m = new Machine(machineConfig({ vcpus: 1 }));
+    const c = counter();
+    m.plugins.use(c.plugin);
+    m.plugins.remove('counter');
+    expect(m.snapshot().plugins.size).toBe(0);
+    m.restore(m.snapshot());
+    expect(c.restored).toEqual([]);
+  });
+
+  test('a reload registers once: one saved value per onSnapshot call of the loaded setup', () => {
+    const m = new Machine(machineConfig({ vcpus: 1 }));
+    const c = counter();
+    m.plugins.use(c.plugin);
+    m.plugins.use(c.plugin);
+    tick(m);
+    expect(m.snapshot().plugins.get('counter')).toEqual([1]);
+  });
+});
+
+describe('core state in machine snapshots', () => {
+  test('the SIPI count goes back, so a replay drops the same SIPI', () => {
+    const m = new Machine(machineConfig({ vcpus: 2, hypervisor: { hostile: { dropSipi: [0] } } }));
+    const s = m.snapshot();
+    const startAp = () => {
+      m.sendIpi(0, { to: 1, type: 'INIT' });
+      m.sendIpi(0, { to: 1, type: 'SIPI', vector: 0x10 });
+      return m.vcpu(1).state;
+    };
+    expect(startAp()).toBe('wait-for-sipi');
+    m.restore(s);
+    expect(startAp()).toBe('wait-for-sipi');
+    expect(startAp()).toBe('running');
+  });
+});
