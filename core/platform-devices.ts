@@ -15,7 +15,7 @@ import { PAGE_SIZE } from './memory/page-store.ts';
 import type { Vcpu } from './vcpu.ts';
 
 export interface PlatformDevicesConfig {
-  /** A 16550 UART at ports 0x3F8-0x3FF; each line it sends becomes a `device` event from `com1`. */
+  /** A 16550 UART at ports 0x3F8-0x3FF; each line it sends (CR dropped) becomes a `device` event from `com1`. */
   com1: boolean;
   /** The VGA text buffer at 0xB8000 (0x8000 bytes), rendered as text on request. */
   vga: boolean;
@@ -56,19 +56,10 @@ export function attachPlatformDevices(
 ): PlatformDevices {
   let uart: Uart16550 | null = null;
   if (config.com1) {
-    let line = '';
     uart = new Uart16550({
       base: COM1,
       name: 'com1',
-      // One event per line, as a serial console shows it; CR is the terminal's business.
-      onOutput: (ch) => {
-        if (ch === '\n') {
-          deps.log.append({ kind: 'device', device: 'com1', message: line });
-          line = '';
-        } else if (ch !== '\r') {
-          line += ch;
-        }
-      },
+      onLine: (line) => deps.log.append({ kind: 'device', device: 'com1', message: line }),
     });
     deps.ports.add(COM1, UART_PORTS, uart);
   }

@@ -10,6 +10,11 @@ import type { PortDevice, PortSize } from './port-bus.ts';
 
 export const DEBUG_EXIT_PORT = 0xf4;
 
+/** What a snapshot keeps: the last exit status. */
+interface DebugExitState {
+  readonly status: number | undefined;
+}
+
 export interface DebugExitOptions {
   onExit: (status: number) => void;
   /** First port (default 0xf4). */
@@ -39,6 +44,14 @@ export class DebugExit implements PortDevice {
     this.count = iosize;
     this.onExit = opts.onExit;
     this.log = opts.log;
+  }
+
+  snapshot(): unknown {
+    return { status: this.status } satisfies DebugExitState;
+  }
+
+  restore(saved: unknown): void {
+    this.status = (saved as DebugExitState).status;
   }
 
   read(port: number, size: PortSize): number {

@@ -7,6 +7,12 @@
 import type { AccessLog } from './access-log.ts';
 import type { MmioDevice } from './mmio-device.ts';
 
+/** What a snapshot keeps: copies of the registers and of the access log. */
+interface RegfileState {
+  readonly bytes: Uint8Array;
+  readonly log: AccessLog;
+}
+
 export interface RegfileOptions {
   /** Bytes of registers. */
   size: number;
@@ -24,6 +30,18 @@ export class RegfileDevice implements MmioDevice {
     this.name = opts.name ?? 'regfile';
     this.log = opts.log ?? [];
     this.bytes = new Uint8Array(opts.size);
+  }
+
+  snapshot(): unknown {
+    return { bytes: this.bytes.slice(), log: [...this.log] } satisfies RegfileState;
+  }
+
+  /** The log is cut back to what it held at the snapshot, in place: callers keep the array they gave. */
+  restore(saved: unknown): void {
+    const s = saved as RegfileState;
+    this.bytes.set(s.bytes);
+    this.log.length = 0;
+    for (const record of s.log) this.log.push(record); // a loop, not push(...): logs outgrow argument limits
   }
 
   read(offset: number, size: number): bigint {

@@ -53,11 +53,29 @@ const FIFO_LENGTH = 16;
 /** LSR bits that raise the receiver line status interrupt (QEMU UART_LSR_INT_ANY). */
 const LSR_INT_ANY = 0x1e;
 
+/** What a snapshot keeps: every register, the receive FIFO and the output so far (QEMU vmstate_serial). */
+interface Uart16550State {
+  readonly sent: string;
+  readonly line: string;
+  readonly divisor: number;
+  readonly ier: number;
+  readonly fcr: number;
+  readonly lcr: number;
+  readonly mcr: number;
+  readonly lsr: number;
+  readonly scr: number;
+  readonly rbr: number;
+  readonly rx: readonly number[];
+  readonly thrPending: boolean;
+}
+
 export interface Uart16550Options {
   base?: number;
   name?: string;
   /** Called with each transmitted byte as a one-character (Latin-1) string. */
   onOutput?: (text: string) => void;
+  /** Called with each transmitted line without its LF, CR dropped: what a serial console shows. */
+  onLine?: (line: string) => void;
   log?: AccessLog<number>;
 }
 
@@ -66,8 +84,11 @@ export class Uart16550 implements PortDevice {
   readonly base: number;
   readonly count = UART_PORTS;
   private readonly onOutput: ((text: string) => void) | undefined;
+  private readonly onLine: ((line: string) => void) | undefined;
   private readonly log: AccessLog<number> | undefined;
   private sent = '';
+  /** The line sent so far that no LF has ended yet: device state, so a restore does not glue halves. */
+  private line = '';
 
   // Reset state: QEMU serial_reset (9600 8N1, OUT2 set, transmitter empty).
   private divisor = 0x0c;
@@ -86,12 +107,26 @@ export class Uart16550 implements PortDevice {
     this.base = opts.base ?? COM1;
     this.name = opts.name ?? 'uart16550';
     this.onOutput = opts.onOutput;
+    this.onLine = opts.onLine;
     this.log = opts.log;
   }
 
   /** Everything transmitted so far. */
   output(): string {
     return this.sent;
+  }
+
+  snapshot(): unknown {
+    const { sent, line, divisor, ier, fcr, lcr, mcr, lsr, scr, rbr, thrPending } = this;
+    const rx = [...this.rx];
+    const state: Uart16550State = { sent, line, divisor, ier, fcr, lcr, mcr, lsr, scr, rbr, rx, thrPending };
+    return state;
+  }
+
+  /** Puts the registers back without replaying output: `onOutput` and `onLine` saw those bytes. */
+  restore(saved: unknown): void {
+    const s = saved as Uart16550State;
+    Object.assign(this, { ...s, rx: [...s.rx] });
   }
 
   /** Whether the interrupt line is raised (IIR bit 0 clear). */
@@ -185,10 +220,20 @@ export class Uart16550 implements PortDevice {
       const text = String.fromCharCode(byte);
       this.sent += text;
       this.onOutput?.(text);
+      this.collectLine(text);
     }
     // QEMU serial_xmit: the byte is gone, THR and the shift register are empty, THRI is pending.
     this.lsr |= UART_LSR.THRE | UART_LSR.TEMT;
     this.thrPending = true;
+  }
+
+  private collectLine(text: string): void {
+    if (text === '\n') {
+      this.onLine?.(this.line);
+      this.line = '';
+    } else if (text !== '\r') {
+      this.line += text;
+    }
   }
 
   private receiveByte(byte: number): void {

@@ -15,6 +15,11 @@ export const VGA_ROWS = 25;
 /** Bytes of the visible screen: two per cell. */
 export const VGA_SCREEN_BYTES = VGA_COLUMNS * VGA_ROWS * 2;
 
+/** What a snapshot keeps: a copy of the whole window. */
+interface VgaTextState {
+  readonly vram: Uint8Array;
+}
+
 export interface VgaTextOptions {
   name?: string;
   log?: AccessLog;
@@ -43,6 +48,14 @@ export class VgaText implements MmioDevice {
     for (let i = 0; i < size && offset + i < VGA_TEXT_WINDOW; i++) {
       this.vram[offset + i] = Number((value >> BigInt(8 * i)) & 0xffn);
     }
+  }
+
+  snapshot(): unknown {
+    return { vram: this.vram.slice() } satisfies VgaTextState;
+  }
+
+  restore(saved: unknown): void {
+    this.vram.set((saved as VgaTextState).vram);
   }
 
   /** The cell at (row, column): character byte and attribute byte. */

@@ -24,6 +24,9 @@ export const XAPIC_PAGE = 0x1000;
 /** KVM kvm_apic_set_version: APIC_VERSION 0x14, six LVT entries (max LVT index 5 in bits 23:16). */
 const XAPIC_VERSION = 0x14 | (5 << 16);
 
+/** What a snapshot keeps: each vCPU's stored registers as [vCPU index, [[offset, value], ...]]. */
+type XapicMmioState = ReadonlyArray<readonly [number, ReadonlyArray<readonly [number, number]>]>;
+
 export interface XapicMmioOptions {
   /** The vCPU making the access (kvm_get_running_vcpu). */
   current(): Vcpu | null;
@@ -37,6 +40,15 @@ export class XapicMmio implements MmioDevice {
   private readonly regs = new Map<number, Map<number, number>>();
 
   constructor(private readonly opts: XapicMmioOptions) {}
+
+  snapshot(): unknown {
+    return [...this.regs].map(([index, regs]) => [index, [...regs]] as const) satisfies XapicMmioState;
+  }
+
+  restore(saved: unknown): void {
+    this.regs.clear();
+    for (const [index, regs] of saved as XapicMmioState) this.regs.set(index, new Map(regs));
+  }
 
   read(offset: number, size: number): bigint {
     const v = this.opts.current();

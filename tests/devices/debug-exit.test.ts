@@ -51,3 +51,20 @@ describe('isa-debug-exit', () => {
     expect(log).toEqual([{ op: 'write', offset: 0, size: 1, value: 0x31 }]);
   });
 });
+
+describe('isa-debug-exit snapshot and restore', () => {
+  test('a restore brings back the last exit status, or none, twice', () => {
+    const { dev, bus } = machine();
+    const before = dev.snapshot();
+    bus.out(DEBUG_EXIT_PORT, 1, 0x10);
+    const snap = dev.snapshot();
+    bus.out(DEBUG_EXIT_PORT, 1, 0x20);
+    dev.restore(snap);
+    expect(dev.status).toBe(0x21);
+    bus.out(DEBUG_EXIT_PORT, 1, 0x30);
+    dev.restore(snap);
+    expect(dev.status).toBe(0x21);
+    dev.restore(before);
+    expect(dev.status).toBeUndefined();
+  });
+});

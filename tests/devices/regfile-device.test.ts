@@ -43,3 +43,25 @@ describe('register-file device', () => {
     ]);
   });
 });
+
+describe('register-file snapshot and restore', () => {
+  test('a restore brings back the registers and cuts the log back in the same array, twice', () => {
+    const log: AccessLog = [];
+    const dev = new RegfileDevice({ size: 8, log });
+    dev.write(0, 4, 0x11223344n);
+    const snap = dev.snapshot();
+    dev.write(0, 8, 0xffn);
+    dev.read(4, 4);
+    dev.restore(snap);
+    expect(dev.bytes).toEqual(Uint8Array.from([0x44, 0x33, 0x22, 0x11, 0, 0, 0, 0]));
+    expect(dev.log).toBe(log);
+    expect(log).toEqual([{ op: 'write', offset: 0, size: 4, value: 0x11223344n }]);
+    dev.write(4, 2, 0xabcdn);
+    dev.restore(snap);
+    expect(dev.read(0, 8)).toBe(0x11223344n);
+    expect(log).toEqual([
+      { op: 'write', offset: 0, size: 4, value: 0x11223344n },
+      { op: 'read', offset: 0, size: 8, value: 0x11223344n },
+    ]);
+  });
+});

@@ -144,3 +144,62 @@ describe('16550 UART', () => {
     ]);
   });
 });
+
+describe('16550 UART snapshot and restore', () => {
+  /** Every register as the guest sees it, then the receive FIFO drained: reads that change state. */
+  function observe(bus: PortBus): number[] {
+    const regs = [2, 3, 4, 5, 6, 7, 1].map((r) => bus.in(COM1 + r, 1)); // IIR LCR MCR LSR MSR SCR IER
+    const lcr = bus.in(COM1 + 3, 1);
+    bus.out(COM1 + 3, 1, lcr | 0x80);
+    const divisor = [bus.in(COM1, 1), bus.in(COM1 + 1, 1)]; // DLL DLM
+    bus.out(COM1 + 3, 1, lcr);
+    const fifo = [bus.in(COM1, 1), bus.in(COM1, 1), bus.in(COM1, 1)];
+    return [...regs, ...divisor, ...fifo, bus.in(COM1 + 5, 1)];
+  }
+
+  const send = (bus: PortBus, text: string) => {
+    for (const c of text) bus.out(COM1, 1, c.charCodeAt(0));
+  };
+
+  test('a restore brings back the registers, the receive FIFO, the output and the unfinished line, twice', () => {
+    const lines: string[] = [];
+    const { uart, bus } = com1({ onLine: (l) => lines.push(l) });
+    bus.out(COM1 + 3, 1, 0x83); // LCR: DLAB
+    bus.out(COM1 + 0, 1, 0x02); // DLL
+    bus.out(COM1 + 1, 1, 0x01); // DLM
+    bus.out(COM1 + 3, 1, 0x1b); // LCR: 8 bits, even parity
+    bus.out(COM1 + 2, 1, 0x41); // FCR: FIFO on, trigger level 4
+    bus.out(COM1 + 1, 1, 0x05); // IER: RDI | RLSI
+    bus.out(COM1 + 4, 1, 0x0b); // MCR: DTR | RTS | OUT2
+    bus.out(COM1 + 7, 1, 0x5a); // SCR
+    uart.receive('xyz');
+    send(bus, 'ok\r\nhal');
+    const snap = uart.snapshot();
+    // IIR: character timeout (3 bytes under trigger 4) with FIFO bits; LSR: DR | THRE | TEMT.
+    const expected = [0xcc, 0x1b, 0x0b, 0x61, 0xb0, 0x5a, 0x05, 0x02, 0x01, 0x78, 0x79, 0x7a, 0x60];
+    expect(observe(bus)).toEqual(expected);
+
+    uart.receive('q');
+    send(bus, 'f\n');
+    bus.out(COM1 + 2, 1, 0x00); // FCR: FIFO off
+    for (const r of [3, 1, 4, 7]) bus.out(COM1 + r, 1, 0x00); // LCR IER MCR SCR
+    bus.out(COM1 + 4, 1, 0x10); // MCR: loopback
+    bus.out(COM1, 1, 0x21);
+    uart.restore(snap);
+    expect(observe(bus)).toEqual(expected);
+    expect(uart.output()).toBe('ok\r\nhal');
+    send(bus, 't\n');
+    expect(lines).toEqual(['ok', 'half', 'halt']);
+
+    uart.restore(snap);
+    expect(observe(bus)).toEqual(expected);
+    expect(uart.output()).toBe('ok\r\nhal');
+  });
+
+  test('onLine gets each line without its LF and with CRs dropped', () => {
+    const lines: string[] = [];
+    const { bus } = com1({ onLine: (l) => lines.push(l) });
+    for (const c of 'a\r\n\nb\rc\nd') bus.out(COM1, 1, c.charCodeAt(0));
+    expect(lines).toEqual(['a', '', 'bc']);
+  });
+});

@@ -81,3 +81,22 @@ describe('VGA text buffer', () => {
     ]);
   });
 });
+
+describe('VGA text snapshot and restore', () => {
+  test('a restore brings back the screen and the pages beyond it, and works twice', () => {
+    const { vga, mem } = screen();
+    putstr(mem, 0, 0, 'HI');
+    mem.write32(VGA_TEXT_BASE + 0x4000, 0x12345678);
+    const snap = vga.snapshot();
+    putstr(mem, 0, 0, 'XYZ');
+    putstr(mem, 24, 0, 'later');
+    mem.write32(VGA_TEXT_BASE + 0x4000, 0);
+    vga.restore(snap);
+    expect(vga.render()).toBe(`HI${'\n'.repeat(24)}`);
+    expect(vga.cell(0, 1)).toEqual({ char: 0x49, attr: 0x07 });
+    expect(mem.read32(VGA_TEXT_BASE + 0x4000)).toBe(0x12345678);
+    putstr(mem, 0, 0, 'again');
+    vga.restore(snap);
+    expect(vga.render()).toBe(`HI${'\n'.repeat(24)}`);
+  });
+});
