@@ -4,7 +4,7 @@
  * The kernel checks the hypervisor feature bit it read at boot, builds the VMSA in a private page,
  * then sends the request in its GHCB and checks the answer.
  */
-import { GHCB_HV_RESP, hex, type Machine, PAGE_SIZE } from '../../core/index.ts';
+import { GHCB_HV_RESP, hex, type Machine, PAGE_SIZE, type PluginState } from '../../core/index.ts';
 import { apInitVmsa } from './ap-init-vmsa.ts';
 import {
   AP_REQUEST_WORDS,
@@ -48,6 +48,17 @@ export class ApCreationGuest {
     private readonly vmsaBase: number,
     private readonly sevFeatures: bigint,
   ) {}
+
+  /** Each AP's current VMSA page as machine snapshots take it (`api.onSnapshot`). */
+  snapshotState(): PluginState<ReadonlyMap<number, number>> {
+    return {
+      save: () => new Map(this.current),
+      restore: (saved) => {
+        this.current.clear();
+        for (const [apicId, gpa] of saved ?? []) this.current.set(apicId, gpa);
+      },
+    };
+  }
 
   /**
    * snp_alloc_vmsa_page: two pages per AP and the second one used, so the VMSA is never 2 MiB aligned

@@ -15,6 +15,7 @@ import {
   hex,
   type Machine,
   PAGE_SIZE,
+  type PluginState,
   type Vcpu,
 } from '../../core/index.ts';
 import { apRequestName, decodeApCreationInfo1, SVM_VMGEXIT_AP, SVM_VMGEXIT_AP_CREATION } from './protocol.ts';
@@ -24,7 +25,7 @@ import { vmrunFromVmsa } from './vmrun.ts';
 const PMD_SIZE = 0x20_0000;
 
 /** What the hypervisor keeps per target vCPU (struct vcpu_sev_es_state's snp_* fields). */
-interface TargetState {
+export interface TargetState {
   /** snp_vmsa_gpa: the VMSA the next update loads, or null (INVALID_PAGE) after AP_DESTROY. */
   vmsaGpa: number | null;
   /** snp_ap_waiting_for_reset: an update is pending. */
@@ -46,6 +47,22 @@ export class ApCreationHost {
     private readonly machine: Machine,
     private readonly opts: ApCreationHostOptions,
   ) {}
+
+  /**
+   * The targets as machine snapshots take them (`api.onSnapshot`). Each entry is copied: an update
+   * clears waitingForReset in place.
+   */
+  snapshotState(): PluginState<ReadonlyMap<number, TargetState>> {
+    const copy = (from: Iterable<[number, TargetState]>) =>
+      new Map([...from].map(([cpu, t]) => [cpu, { ...t }] as const));
+    return {
+      save: () => copy(this.targets),
+      restore: (saved) => {
+        this.targets.clear();
+        for (const [cpu, t] of copy(saved ?? [])) this.targets.set(cpu, t);
+      },
+    };
+  }
 
   private kvmLog(vcpu: number, message: string): void {
     this.machine.log.append({ kind: 'log', vcpu, source: 'kvm', message });

@@ -63,6 +63,10 @@ export const apCreationPlugin = definePlugin<ApCreationOptions>({
     const o = readOptions(options ?? {});
     const host = new ApCreationHost(api.machine, { vmsaFeatures: o.sevFeatures });
     const guest = new ApCreationGuest(api.machine, o.vmsaBase, o.sevFeatures);
+    // KVM's per-vCPU snp_vmsa_gpa / snp_ap_waiting_for_reset and the kernel's sev_vmsa live outside
+    // guest memory: a restored machine must not keep a request the restore undid.
+    api.onSnapshot(host.snapshotState());
+    api.onSnapshot(guest.snapshotState());
     if (!o.guestOnly) {
       // Core refuses 0x80000013 for SEV-ES (no allow-list row: GHCB_ERR_INVALID_EVENT); take it over.
       api.onVmgexit(host.exitRow(), { override: true });
@@ -78,7 +82,7 @@ export const apCreationPlugin = definePlugin<ApCreationOptions>({
 export default apCreationPlugin;
 export { AP_INIT, apInitVmsa, INIT_ATTRIBS } from './ap-init-vmsa.ts';
 export { type ApControlResult, ApCreationGuest, type WakeupRequest } from './guest.ts';
-export { ApCreationHost } from './hypervisor.ts';
+export { ApCreationHost, type TargetState } from './hypervisor.ts';
 export * from './protocol.ts';
 export { vmrunFromVmsa } from './vmrun.ts';
 export { decodeVmsa, emptyVmsa, encodeVmsa, VMSA_FIELDS, VMSA_SEGMENTS, type Vmsa } from './vmsa.ts';

@@ -12,7 +12,7 @@ import { writeHostDump, writeVmcore } from './vmcore.ts';
 export const kdumpCommand: PluginCommand = {
   name: 'kdump',
   summary: 'load the crash kernel (kexec -p) or show what kdump holds',
-  usage: 'kdump load | kdump status   (example: kdump load)',
+  usage: 'kdump load | kdump status   example: kdump load',
   complete: () => ['load', 'status'],
   run(args, machine) {
     const sub = args[0];
@@ -29,7 +29,7 @@ export const kdumpCommand: PluginCommand = {
 export const crashCommand: PluginCommand = {
   name: 'crash',
   summary: 'panic the kernel (sysrq-c) on a CPU: NMI shoot-down, then the capture kernel',
-  usage: 'crash [CPU]   (example: crash 1; a pending oops crashes its own CPU)',
+  usage: 'crash [CPU]   (a pending oops crashes its own CPU)   example: crash 1',
   run(args, machine) {
     const text = args[0] ?? '0';
     if (args.length > 1 || !/^\d+$/.test(text))
@@ -48,7 +48,7 @@ export const crashCommand: PluginCommand = {
 export const vmcoreCommand: PluginCommand = {
   name: 'vmcore',
   summary: "write the crashed kernel's memory as an ELF core (the capture kernel's /proc/vmcore)",
-  usage: 'vmcore write PATH   (example: vmcore write out/vmcore)',
+  usage: 'vmcore write PATH   example: vmcore write out/vmcore',
   complete: () => ['write'],
   run(args, machine) {
     if (args[0] !== 'write' || args.length !== 2)
@@ -64,7 +64,7 @@ export const vmcoreCommand: PluginCommand = {
 export const hostDumpCommand: PluginCommand = {
   name: 'host-dump',
   summary: "write the hypervisor's dump of the guest (ciphertext for private pages) as an ELF core",
-  usage: 'host-dump PATH   (example: host-dump out/host.core)',
+  usage: 'host-dump PATH   example: host-dump out/host.core',
   run(args, machine) {
     if (args.length !== 1)
       throw new CommandError(

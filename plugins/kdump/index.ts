@@ -22,10 +22,11 @@
  *   crashkernel= region).
  */
 import { definePlugin } from '../../core/index.ts';
+import { snapshotKexecSession } from '../kexec/session.ts';
 import { crashCommand, hostDumpCommand, kdumpCommand, vmcoreCommand } from './commands.ts';
 import { crashKexecOnPanic } from './crash.ts';
 import { DEFAULT_TRAMPOLINE, parseCrashKernel, trampolineProblem } from './crashkernel.ts';
-import { kdumpSession } from './session.ts';
+import { kdumpSession, kdumpSessionState } from './session.ts';
 import { crashStep, dumpsCompareStep, hostDumpStep, kdumpLoadStep, vmcoreStep } from './steps.ts';
 
 export {
@@ -57,7 +58,14 @@ export { type CoreSegment, coreHeaders, writeElfCore } from './elf-core.ts';
 export { CRASHKERNEL_OWNER, kdumpLoad, type LoadOutcome } from './load.ts';
 export { dumpSegments } from './memory-runs.ts';
 export * from './prstatus.ts';
-export { type CrashCause, type KdumpLoaded, type KdumpSession, kdumpSession } from './session.ts';
+export {
+  type CrashCause,
+  type KdumpLoaded,
+  type KdumpRunState,
+  type KdumpSession,
+  kdumpSession,
+  kdumpSessionState,
+} from './session.ts';
 export { type DumpOutcome, vmcoreNotes, writeHostDump, writeVmcore } from './vmcore.ts';
 export { vmcoreinfoText } from './vmcoreinfo.ts';
 
@@ -91,6 +99,9 @@ export const kdumpPlugin = definePlugin<KdumpOptions>({
       if (why) throw new Error(why);
     }
     session.trampoline = options.trampoline ?? DEFAULT_TRAMPOLINE;
+    api.onSnapshot(kdumpSessionState(m));
+    // kdump-load {boot: a} boots through the kexec session, with or without the kexec plugin.
+    snapshotKexecSession(api, 'kdump');
     api.onPanic(crashKexecOnPanic(m));
     for (const c of [kdumpCommand, crashCommand, vmcoreCommand, hostDumpCommand]) api.addCommand(c);
     for (const s of [kdumpLoadStep, crashStep, vmcoreStep, hostDumpStep, dumpsCompareStep])

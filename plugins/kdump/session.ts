@@ -3,7 +3,7 @@
  * where, and the cause the model's panic() gave. What the crash did is read back from guest memory
  * (crash-state.ts). One session per Machine.
  */
-import type { Machine } from '../../core/index.ts';
+import type { Machine, PluginState } from '../../core/index.ts';
 import type { KernelFile } from '../kexec/session.ts';
 import { type CrashKernelRegion, DEFAULT_CRASHKERNEL, DEFAULT_TRAMPOLINE } from './crashkernel.ts';
 import type { VmcoreinfoInput } from './vmcoreinfo.ts';
@@ -48,6 +48,15 @@ export interface KdumpSession {
   written: { vmcore?: string; hostDump?: string };
 }
 
+/**
+ * What the machine's run changes: the options (crashkernel, parkAps, smp, trampoline) stay as setup
+ * set them. `written` goes back too: the files stay on disk, but `dumps-compare` must not compare a
+ * dump of a run the restore undid. `loaded` and `panicCause` are replaced, never changed in place.
+ */
+export type KdumpRunState = Pick<KdumpSession, 'loaded' | 'panicCause' | 'written'>;
+
+const initialRunState = (): KdumpRunState => ({ loaded: null, panicCause: null, written: {} });
+
 const sessions = new WeakMap<Machine, KdumpSession>();
 
 export function kdumpSession(machine: Machine): KdumpSession {
@@ -58,11 +67,25 @@ export function kdumpSession(machine: Machine): KdumpSession {
       parkAps: false,
       smp: false,
       trampoline: DEFAULT_TRAMPOLINE,
-      loaded: null,
-      panicCause: null,
-      written: {},
+      ...initialRunState(),
     };
     sessions.set(machine, s);
   }
   return s;
+}
+
+const copy = (s: KdumpRunState): KdumpRunState => ({
+  loaded: s.loaded,
+  panicCause: s.panicCause,
+  written: { ...s.written },
+});
+
+/** The session's run state as machine snapshots take it (`api.onSnapshot`). */
+export function kdumpSessionState(machine: Machine): PluginState<KdumpRunState> {
+  return {
+    save: () => copy(kdumpSession(machine)),
+    restore: (saved) => {
+      Object.assign(kdumpSession(machine), saved ? copy(saved) : initialRunState());
+    },
+  };
 }

@@ -34,4 +34,10 @@ export { LOADER_LAYOUT } from './layout.ts';
 export { type KexecExecOutcome, kexecExec } from './machine-kexec.ts';
 export { type KexecPluginOptions, kexecPlugin } from './plugin.ts';
 export { vcpuStates } from './run-until.ts';
-export { type KexecSession, kexecSession } from './session.ts';
+export {
+  type KexecRunState,
+  type KexecSession,
+  kexecSession,
+  kexecSessionState,
+  snapshotKexecSession,
+} from './session.ts';

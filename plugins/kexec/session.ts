@@ -3,7 +3,7 @@
  * parking blob the kernel installs and whether it did (sev_ap_jumptable_blob_installed), and
  * what firmware left behind. One session per Machine.
  */
-import type { Machine } from '../../core/index.ts';
+import type { Machine, PluginApi, PluginState } from '../../core/index.ts';
 import type { ApJumpTableBlob, InstallOutcome } from '../jump-table/index.ts';
 import { loadShippedBlob } from '../jump-table/index.ts';
 import type { LoadedKernelFile } from './kernels.ts';
@@ -33,25 +33,75 @@ export interface KexecSession {
   budget: number | null;
 }
 
+/**
+ * What the machine's run changes: everything but the plugin options (sevSnp, budget). The blob and its
+ * source belong here too: `blob load` on a running kernel installs the blob in guest memory, so a
+ * restore that put that memory back but kept the blob would leave `blob show` describing bytes the
+ * guest no longer has. The values are replaced, never changed in place, so a shallow copy is a copy.
+ */
+export type KexecRunState = Pick<
+  KexecSession,
+  'kernel' | 'loaded' | 'forced' | 'blob' | 'blobSource' | 'install' | 'firmwareDone'
+>;
+
+const SHIPPED_BLOB_SOURCE = 'ap_jump_table.bin (shipped)';
+
+/** The state of a machine nothing has booted: no kernel, the shipped blob. */
+const initialRunState = (): KexecRunState => ({
+  kernel: null,
+  loaded: null,
+  forced: false,
+  blob: loadShippedBlob(),
+  blobSource: SHIPPED_BLOB_SOURCE,
+  install: null,
+  firmwareDone: false,
+});
+
 const sessions = new WeakMap<Machine, KexecSession>();
 
 export function kexecSession(machine: Machine): KexecSession {
   let s = sessions.get(machine);
   if (!s) {
-    s = {
-      kernel: null,
-      loaded: null,
-      forced: false,
-      blob: loadShippedBlob(),
-      blobSource: 'ap_jump_table.bin (shipped)',
-      install: null,
-      sevSnp: false,
-      firmwareDone: false,
-      budget: null,
-    };
+    s = { ...initialRunState(), sevSnp: false, budget: null };
     sessions.set(machine, s);
   }
   return s;
+}
+
+const runState = (s: KexecSession): KexecRunState => ({
+  kernel: s.kernel,
+  loaded: s.loaded,
+  forced: s.forced,
+  blob: s.blob,
+  blobSource: s.blobSource,
+  install: s.install,
+  firmwareDone: s.firmwareDone,
+});
+
+/** The session's run state as machine snapshots take it (`api.onSnapshot`). */
+export function kexecSessionState(machine: Machine): PluginState<KexecRunState> {
+  return {
+    save: () => runState(kexecSession(machine)),
+    restore: (saved) => {
+      Object.assign(kexecSession(machine), saved ?? initialRunState());
+    },
+  };
+}
+
+/** Which plugin puts the session into snapshots, per machine. */
+const snapshotOwners = new WeakMap<Machine, string>();
+
+/**
+ * Puts the session into machine snapshots once per machine. Both kexec and kdump boot kernels through
+ * it (kdump's `kdump-load: {boot: a}` runs without the kexec plugin), and a second registration would
+ * be restored after the first: when its plugin was loaded after the snapshot, its reset would undo
+ * the other's restore. The first of them loaded keeps it until it is no longer loaded.
+ */
+export function snapshotKexecSession(api: PluginApi, plugin: string): void {
+  const owner = snapshotOwners.get(api.machine);
+  if (owner !== undefined && owner !== plugin && api.machine.plugins.loaded().includes(owner)) return;
+  snapshotOwners.set(api.machine, plugin);
+  api.onSnapshot(kexecSessionState(api.machine));
 }
 
 /** Instructions one boot, kexec or hotplug step may take: generous, and linear in the vCPU count. */
