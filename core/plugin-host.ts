@@ -144,8 +144,9 @@ export interface PluginApi {
   /**
    * Puts per-machine state the plugin keeps outside guest memory into machine snapshots: the REPL's
    * `snapshot`/`restore`, the scenario steps, and the REPL's undo of a failed plugin command. `save`
-   * returns a copy; `restore` puts one back, or gets `undefined` when the plugin was loaded after the
-   * snapshot was taken (go back to the state setup starts from).
+   * returns a copy; `restore` puts one back, or gets `undefined` when the snapshot has none (the plugin
+   * was loaded after it was taken: go back to the state setup starts from). Give state that several
+   * plugins share a `key`.
    *
    * @example
    * const parked = new Set<number>();
@@ -206,12 +207,17 @@ export interface PluginApi {
 
 /** How a plugin's own state goes into machine snapshots (`api.onSnapshot`). */
 export interface PluginState<S> {
+  /**
+   * Names state that several plugins share (each reaches the same object and registers it): it is
+   * saved once and restored while any of them is loaded. Without a key, state is the plugin's own.
+   */
+  key?: string;
   save(): S;
   restore(saved: S | undefined): void;
 }
 
-/** Saved plugin state in a machine snapshot: per plugin name, one value per `onSnapshot` call. */
-export type PluginStates = ReadonlyMap<string, readonly unknown[]>;
+/** Saved plugin state in a machine snapshot, by state key (`plugin#n` for the n-th unkeyed call). */
+export type PluginStates = ReadonlyMap<string, unknown>;
 
 /**
  * A plugin: a name and a setup function that registers everything through `api`. `setup` must be safe
@@ -270,7 +276,8 @@ export class PluginHost {
   readonly commands = new Map<string, PluginCommand & Owned>();
   readonly steps = new Map<string, PluginStep<unknown> & Owned>();
   private readonly claimed = new Map<string, string>();
-  private readonly states = new Map<string, PluginState<unknown>[]>();
+  /** Registered `onSnapshot` state by key, with how many loaded plugins registered it. */
+  private readonly states = new Map<string, { state: PluginState<unknown>; holders: number }>();
 
   constructor(private readonly machine: Machine) {}
 
@@ -320,16 +327,12 @@ export class PluginHost {
 
   /** Each loaded plugin's `onSnapshot` state, saved. */
   saveStates(): PluginStates {
-    return new Map([...this.states].map(([name, list]) => [name, list.map((st) => st.save())]));
+    return new Map([...this.states].map(([key, { state }]) => [key, state.save()]));
   }
 
-  /** Puts saved plugin state back; a plugin absent from `saved` goes back to its initial state. */
+  /** Puts saved plugin state back; state absent from `saved` goes back to its initial value. */
   restoreStates(saved: PluginStates): void {
-    for (const [name, list] of this.states) {
-      list.forEach((st, i) => {
-        st.restore(saved.get(name)?.[i]);
-      });
-    }
+    for (const [key, { state }] of this.states) state.restore(saved.get(key));
   }
 
   /** Undoes every registration of the named plugin; nothing happens if it is not loaded. */
@@ -359,6 +362,7 @@ export class PluginHost {
 
   private apiFor(owner: string, undos: Array<() => void>): PluginApi {
     const m = this.machine;
+    let unkeyed = 0;
     const hex = (n: number) => `0x${n.toString(16)}`;
     return {
       machine: m,
@@ -381,12 +385,12 @@ export class PluginHost {
         undos.push(m.kernel.addPanicHandler(handler));
       },
       onSnapshot: (state) => {
-        const list = this.states.get(owner) ?? [];
-        list.push(state as PluginState<unknown>);
-        this.states.set(owner, list);
+        const key = state.key ?? `${owner}#${unkeyed++}`;
+        const entry = this.states.get(key) ?? { state: state as PluginState<unknown>, holders: 0 };
+        entry.holders++;
+        this.states.set(key, entry);
         undos.push(() => {
-          list.splice(list.indexOf(state as PluginState<unknown>), 1);
-          if (list.length === 0) this.states.delete(owner);
+          if (--entry.holders === 0) this.states.delete(key);
         });
       },
       addPortDevice: (base, count, device) => {

@@ -74,7 +74,43 @@ describe('plugin state in machine snapshots', () => {
     m.plugins.use(c.plugin);
     m.plugins.use(c.plugin);
     tick(m);
-    expect(m.snapshot().plugins.get('counter')).toEqual([1]);
+    expect([...m.snapshot().plugins]).toEqual([['counter#0', 1]]);
+  });
+
+  test('state two plugins share by key is saved once and restored while either is loaded', () => {
+    const m = new Machine(machineConfig({ vcpus: 1 }));
+    const shared = { booted: false };
+    const calls: Array<boolean | undefined> = [];
+    const user = (name: string) =>
+      definePlugin({
+        name,
+        setup(api) {
+          api.onSnapshot({
+            key: 'shared',
+            save: () => shared.booted,
+            restore: (saved) => {
+              calls.push(saved);
+              shared.booted = saved ?? false;
+            },
+          });
+        },
+      });
+    m.plugins.use(user('first'));
+    shared.booted = true;
+    const s = m.snapshot();
+    expect([...s.plugins]).toEqual([['shared', true]]);
+    // Loaded after the snapshot, the second plugin does not reset what the first one saved.
+    m.plugins.use(user('second'));
+    shared.booted = false;
+    m.restore(s);
+    expect(calls).toEqual([true]);
+    expect(shared.booted).toBe(true);
+    m.plugins.remove('first');
+    shared.booted = false;
+    m.restore(s);
+    expect(shared.booted).toBe(true);
+    m.plugins.remove('second');
+    expect(m.snapshot().plugins.size).toBe(0);
   });
 });
 

@@ -22,7 +22,7 @@
  *   crashkernel= region).
  */
 import { definePlugin } from '../../core/index.ts';
-import { snapshotKexecSession } from '../kexec/session.ts';
+import { kexecSessionState } from '../kexec/session.ts';
 import { crashCommand, hostDumpCommand, kdumpCommand, vmcoreCommand } from './commands.ts';
 import { crashKexecOnPanic } from './crash.ts';
 import { DEFAULT_TRAMPOLINE, parseCrashKernel, trampolineProblem } from './crashkernel.ts';
@@ -101,7 +101,7 @@ export const kdumpPlugin = definePlugin<KdumpOptions>({
     session.trampoline = options.trampoline ?? DEFAULT_TRAMPOLINE;
     api.onSnapshot(kdumpSessionState(m));
     // kdump-load {boot: a} boots through the kexec session, with or without the kexec plugin.
-    snapshotKexecSession(api, 'kdump');
+    api.onSnapshot(kexecSessionState(m));
     api.onPanic(crashKexecOnPanic(m));
     for (const c of [kdumpCommand, crashCommand, vmcoreCommand, hostDumpCommand]) api.addCommand(c);
     for (const s of [kdumpLoadStep, crashStep, vmcoreStep, hostDumpStep, dumpsCompareStep])

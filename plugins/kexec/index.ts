@@ -39,5 +39,4 @@ export {
   type KexecSession,
   kexecSession,
   kexecSessionState,
-  snapshotKexecSession,
 } from './session.ts';

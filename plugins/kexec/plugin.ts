@@ -5,7 +5,7 @@
  */
 import { definePlugin } from '../../core/index.ts';
 import { blobCommand, bootCommand, cpuCommand, kexecCommand } from './commands.ts';
-import { kexecSession, snapshotKexecSession } from './session.ts';
+import { kexecSession, kexecSessionState } from './session.ts';
 import {
   blobStep,
   bootStep,
@@ -36,7 +36,7 @@ export const kexecPlugin = definePlugin<KexecPluginOptions>({
         throw new Error('option budget: expected a positive instruction count such as 50000000');
       s.budget = budget;
     }
-    snapshotKexecSession(api, 'kexec');
+    api.onSnapshot(kexecSessionState(api.machine));
     for (const c of [bootCommand, kexecCommand, blobCommand, cpuCommand]) api.addCommand(c);
     for (const st of [
       bootStep,

@@ -3,7 +3,7 @@
  * parking blob the kernel installs and whether it did (sev_ap_jumptable_blob_installed), and
  * what firmware left behind. One session per Machine.
  */
-import type { Machine, PluginApi, PluginState } from '../../core/index.ts';
+import type { Machine, PluginState } from '../../core/index.ts';
 import type { ApJumpTableBlob, InstallOutcome } from '../jump-table/index.ts';
 import { loadShippedBlob } from '../jump-table/index.ts';
 import type { LoadedKernelFile } from './kernels.ts';
@@ -78,30 +78,19 @@ const runState = (s: KexecSession): KexecRunState => ({
   firmwareDone: s.firmwareDone,
 });
 
-/** The session's run state as machine snapshots take it (`api.onSnapshot`). */
+/**
+ * The session's run state as machine snapshots take it (`api.onSnapshot`). Keyed: kexec and kdump
+ * both boot kernels through this session (kdump's `kdump-load: {boot: a}` runs without the kexec
+ * plugin), and both register it.
+ */
 export function kexecSessionState(machine: Machine): PluginState<KexecRunState> {
   return {
+    key: 'kexec-session',
     save: () => runState(kexecSession(machine)),
     restore: (saved) => {
       Object.assign(kexecSession(machine), saved ?? initialRunState());
     },
   };
-}
-
-/** Which plugin puts the session into snapshots, per machine. */
-const snapshotOwners = new WeakMap<Machine, string>();
-
-/**
- * Puts the session into machine snapshots once per machine. Both kexec and kdump boot kernels through
- * it (kdump's `kdump-load: {boot: a}` runs without the kexec plugin), and a second registration would
- * be restored after the first: when its plugin was loaded after the snapshot, its reset would undo
- * the other's restore. The first of them loaded keeps it until it is no longer loaded.
- */
-export function snapshotKexecSession(api: PluginApi, plugin: string): void {
-  const owner = snapshotOwners.get(api.machine);
-  if (owner !== undefined && owner !== plugin && api.machine.plugins.loaded().includes(owner)) return;
-  snapshotOwners.set(api.machine, plugin);
-  api.onSnapshot(kexecSessionState(api.machine));
 }
 
 /** Instructions one boot, kexec or hotplug step may take: generous, and linear in the vCPU count. */
