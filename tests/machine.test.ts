@@ -35,4 +35,18 @@ describe('Machine snapshot and restore', () => {
     expect(logText(m, from)).toEqual(first);
     expect(first.length).toBeGreaterThan(100);
   });
+
+  test('the SIPI count goes back, so a replay drops the same SIPI', () => {
+    const m = new Machine(machineConfig({ vcpus: 2, hypervisor: { hostile: { dropSipi: [0] } } }));
+    const s = m.snapshot();
+    const startAp = () => {
+      m.sendIpi(0, { to: 1, type: 'INIT' });
+      m.sendIpi(0, { to: 1, type: 'SIPI', vector: 0x10 });
+      return m.vcpu(1).state;
+    };
+    expect(startAp()).toBe('wait-for-sipi');
+    m.restore(s);
+    expect(startAp()).toBe('wait-for-sipi');
+    expect(startAp()).toBe('running');
+  });
 });

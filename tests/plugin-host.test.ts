@@ -113,19 +113,3 @@ describe('plugin state in machine snapshots', () => {
     expect(m.snapshot().plugins.size).toBe(0);
   });
 });
-
-describe('core state in machine snapshots', () => {
-  test('the SIPI count goes back, so a replay drops the same SIPI', () => {
-    const m = new Machine(machineConfig({ vcpus: 2, hypervisor: { hostile: { dropSipi: [0] } } }));
-    const s = m.snapshot();
-    const startAp = () => {
-      m.sendIpi(0, { to: 1, type: 'INIT' });
-      m.sendIpi(0, { to: 1, type: 'SIPI', vector: 0x10 });
-      return m.vcpu(1).state;
-    };
-    expect(startAp()).toBe('wait-for-sipi');
-    m.restore(s);
-    expect(startAp()).toBe('wait-for-sipi');
-    expect(startAp()).toBe('running');
-  });
-});

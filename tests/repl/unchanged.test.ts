@@ -1,4 +1,5 @@
 import { expect, test } from 'bun:test';
+import { kexecPlugin } from '../../plugins/kexec/index.ts';
 import { fails, fingerprint, loadProgram, newSession, ok } from './helpers.ts';
 
 /** Lines that must fail without touching the machine or the session, each in a different way. */
@@ -53,4 +54,13 @@ test.each(BAD)("'%s' leaves the machine and the session as they were", async (li
     expect(message).not.toContain('\n');
   }
   expect(fingerprint(s)).toBe(before);
+});
+
+test('a plugin command that fails is undone, and the machine still boots after it', async () => {
+  const s = newSession({ vcpus: 2 });
+  s.machine.plugins.use(kexecPlugin, {});
+  const before = fingerprint(s);
+  expect(await fails(s, 'cpu offline x')).toContain("'x' is not a CPU number");
+  expect(fingerprint(s)).toBe(before);
+  expect(await ok(s, 'boot a')).toContain('kernel A booted: 2 of 2 CPUs online');
 });
