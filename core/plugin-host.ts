@@ -330,9 +330,19 @@ export class PluginHost {
     return new Map([...this.states].map(([key, { state }]) => [key, state.save()]));
   }
 
-  /** Puts saved plugin state back; state absent from `saved` goes back to its initial value. */
+  /**
+   * Puts saved plugin state back; state absent from `saved` goes back to its initial value. A restore
+   * that throws is a `plugin-error` event: the rest of the machine is restored regardless.
+   */
   restoreStates(saved: PluginStates): void {
-    for (const [key, { state }] of this.states) state.restore(saved.get(key));
+    for (const [key, { state }] of this.states) {
+      try {
+        state.restore(saved.get(key));
+      } catch (e) {
+        const message = `restore of ${key} failed: ${e instanceof Error ? e.message : String(e)}`;
+        this.machine.log.append({ kind: 'plugin-error', plugin: key.split('#')[0]!, message });
+      }
+    }
   }
 
   /** Undoes every registration of the named plugin; nothing happens if it is not loaded. */

@@ -112,4 +112,31 @@ describe('plugin state in machine snapshots', () => {
     m.plugins.remove('second');
     expect(m.snapshot().plugins.size).toBe(0);
   });
+
+  test('a restore that throws is a plugin-error event and the rest of the machine is restored', () => {
+    const m = new Machine(machineConfig({ vcpus: 1 }));
+    m.plugins.use(
+      definePlugin({
+        name: 'broken',
+        setup(api) {
+          api.onSnapshot({
+            save: () => 1,
+            restore: () => {
+              throw new Error('no');
+            },
+          });
+        },
+      }),
+    );
+    m.memory.write8(0x1000, 1);
+    const s = m.snapshot();
+    m.memory.write8(0x1000, 2);
+    m.restore(s);
+    expect(m.memory.read8(0x1000)).toBe(1);
+    expect(m.log.events.at(-1)).toMatchObject({
+      kind: 'plugin-error',
+      plugin: 'broken',
+      message: 'restore of broken#0 failed: no',
+    });
+  });
 });
