@@ -3,7 +3,7 @@
  * kernel image (asm/capture_kernel.S), with their data slots by symbol.
  */
 import { readFileSync } from 'node:fs';
-import { type KernelImage, readKernelElf } from '../kexec/index.ts';
+import { BOOT_INFO, type KernelImage, readKernelElf } from '../kexec/index.ts';
 import { CAPTURE_KERNEL_SYMBOLS } from './capture_kernel.symbols.ts';
 import { CRASH_NMI_SYMBOLS } from './crash_nmi.symbols.ts';
 
@@ -18,10 +18,10 @@ export const CAPTURE_SIGNATURE = 0x504d444b;
 /** The capture kernel's fields after the test kernels' boot info block (asm: CBI_*). */
 export const CAPTURE_BOOT_INFO = {
   /** u64 in: the low page for the real-mode trampoline; 0 keeps the capture kernel on one CPU. */
-  trampoline: 0x30,
+  trampoline: BOOT_INFO.size,
   /** u64 in: the identity map in the crashkernel region, for the trampoline's CR3. */
-  pageTable: 0x38,
-  size: 0x40,
+  pageTable: BOOT_INFO.size + 8,
+  size: BOOT_INFO.size + 16,
 } as const;
 
 /** The oops entries by vector: die() for the exceptions the test kernels leave unhandled. */

@@ -55,6 +55,9 @@ export function captureBootInfo(
       nrCpus: smp ? machine.vcpus.length : 1,
       sevEs: machine.config.sev === 'es',
       onlineFlagsGpa: at.onlineFlags,
+      // The capture kernel never kexecs again (kdump's second kernel only saves the dump).
+      kexecControlGpa: 0,
+      kexecPgdGpa: 0,
     }),
   );
   const v = new DataView(out.buffer);

@@ -21,7 +21,11 @@ export const BOOT_INFO = {
   arg: 0x24,
   /** u64 in: entry of the next image, polled by the BSP after CMD_KEXEC stopped the APs. */
   kexecEntry: 0x28,
-  size: 0x30,
+  /** u64 in: the kexec control page the old kernel copies relocate_kernel into and runs it from. */
+  kexecControl: 0x30,
+  /** u64 in: the identity page table relocate_kernel switches to, outside every kernel image. */
+  kexecPgd: 0x38,
+  size: 0x40,
 } as const;
 
 export const BOOT_INFO_FLAGS = { sevEs: 0x1 } as const;
@@ -42,6 +46,8 @@ export interface BootInfo {
   nrCpus: number;
   sevEs: boolean;
   onlineFlagsGpa: number;
+  kexecControlGpa: number;
+  kexecPgdGpa: number;
 }
 
 /** The block as the loader writes it; output fields and commands start at zero. */
@@ -52,6 +58,8 @@ export function encodeBootInfo(info: BootInfo): Uint8Array {
   v.setUint32(BOOT_INFO.nrCpus, info.nrCpus, true);
   v.setUint32(BOOT_INFO.flags, info.sevEs ? BOOT_INFO_FLAGS.sevEs : 0, true);
   v.setBigUint64(BOOT_INFO.onlineFlags, BigInt(info.onlineFlagsGpa), true);
+  v.setBigUint64(BOOT_INFO.kexecControl, BigInt(info.kexecControlGpa), true);
+  v.setBigUint64(BOOT_INFO.kexecPgd, BigInt(info.kexecPgdGpa), true);
   return out;
 }
 

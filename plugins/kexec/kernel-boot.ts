@@ -67,6 +67,8 @@ function reserveLoaderMemory(machine: Machine): void {
   const m = machine.memory;
   if (!m.reservedAt(LOADER_LAYOUT.bootInfo))
     m.reserve(LOADER_LAYOUT.bootInfo, 0x2000, LOADER_OWNERS.bootInfo);
+  if (!m.reservedAt(LOADER_LAYOUT.kexecControl))
+    m.reserve(LOADER_LAYOUT.kexecControl, 0x1000, LOADER_OWNERS.kexecControl);
   if (!m.reservedAt(LOADER_LAYOUT.pageTable)) {
     m.reserve(LOADER_LAYOUT.pageTable, LOADER_LAYOUT.pageTableSize, LOADER_OWNERS.pageTable);
     m.write(LOADER_LAYOUT.pageTable, identityMapBytes(LOADER_LAYOUT.pageTable));
@@ -87,6 +89,9 @@ export function placeKernel(machine: Machine, file: KernelFile): void {
       nrCpus,
       sevEs: machine.config.sev === 'es',
       onlineFlagsGpa: LOADER_LAYOUT.onlineFlags,
+      kexecControlGpa: LOADER_LAYOUT.kexecControl,
+      // The loader's direct-boot identity map: reserved, so no kernel image ever covers it.
+      kexecPgdGpa: LOADER_LAYOUT.pageTable,
     }),
   );
 }

@@ -8,6 +8,8 @@ export const LOADER_LAYOUT = {
   bootInfo: 0x5000,
   /** u8 online[nr_cpus] (cpu_online_mask), one page: up to 4096 CPUs. */
   onlineFlags: 0x6000,
+  /** The kexec control page: the old kernel runs relocate_kernel from here while the next image loads. */
+  kexecControl: 0x7000,
   /** The direct-boot identity map: PML4, PDPT and four page directories of 2 MiB pages (4 GiB). */
   pageTable: 0x10000,
   pageTableSize: 6 * 4096,
@@ -18,6 +20,7 @@ export const LOADER_LAYOUT = {
 /** Region names, as they appear in the memory map (`memory.reserve` owner). */
 export const LOADER_OWNERS = {
   bootInfo: 'loader: boot info block and online mask',
+  kexecControl: 'kexec: control page (relocate_kernel)',
   pageTable: 'loader: direct-boot identity map',
   firmwareApStub: 'firmware: AP loop (ExitBootServices)',
 } as const;

@@ -9,6 +9,7 @@ import type { Machine } from '../../core/index.ts';
 import { bootField, lastReport } from './boot-block.ts';
 import { BOOT_COMMAND, type KernelReport, REPORT_EVENT } from './boot-info.ts';
 import { awaitKernel, imageProblem, kernelId, placeKernel } from './kernel-boot.ts';
+import { LOADER_LAYOUT } from './layout.ts';
 import { runUntil } from './run-until.ts';
 import { type KexecSession, stepBudget } from './session.ts';
 
@@ -32,19 +33,25 @@ export function kexecExec(machine: Machine, session: KexecSession): KexecExecOut
   bootField.write64(machine, 'kexecEntry', 0n);
   bootField.write32(machine, 'command', BOOT_COMMAND.kexec);
   const aps = machine.vcpus.slice(1);
+  const bsp = machine.vcpus[0]!.cpu;
+  const control = LOADER_LAYOUT.kexecControl;
   // Why wait for the APs too: an AP clears its online flag before it reaches the park loop (as in
   // Linux), so the BSP's report can come while an AP is still on its way down. The real kernel's
   // timing (relocate_kernel, the purgatory, the new kernel's early boot) gives every AP far longer
-  // than that; here the next kernel starts only once no AP still runs old-kernel code.
+  // than that; here the next kernel starts only once no AP still runs old-kernel code, and the BSP
+  // runs relocate_kernel from the control page, off the old image's code, stack and page table.
   const stopped = runUntil(
     machine,
     `kernel ${old.name} did not stop the other CPUs`,
     () => {
       const r = lastReport(machine);
+      const rip = Number(bsp.getReg('rip'));
       return (
         r !== null &&
         r.kernelId === oldId &&
         r.event === REPORT_EVENT.cpusStopped &&
+        rip >= control &&
+        rip < control + 0x1000 &&
         aps.every((v) => v.state !== RUNNING)
       );
     },

@@ -319,9 +319,8 @@ report:
  * machine_shutdown() -> native_stop_other_cpus(): REBOOT_VECTOR to all but self, then wait until
  * every AP has left the online mask, at most WAIT_LOOPS times round (the kernel waits a second and
  * then gives up: "failed to stop secondary CPUs"); the report counts the CPUs still online. Then
- * relocate_kernel's last step: jump to the next image with RSI = the boot info block, once the kexec
- * model has loaded it and written BI_KEXEC_ENTRY. That loop keeps everything in registers: the model
- * may have loaded the next image over this one (A to A), as relocate_kernel runs from a control page.
+ * machine_kexec(): copy relocate_kernel into the control page and jump there. From then on nothing
+ * of this kernel is used (code, stack, page table), so the next image may be loaded over it (A to A).
  */
 	.globl	kexec_stop_other_cpus
 kexec_stop_other_cpus:
@@ -342,15 +341,35 @@ kexec_stop_other_cpus:
 3:	movl	$EVENT_CPUS_STOPPED, %eax
 	call	count_online
 	call	report
-	movq	boot_info(%rip), %rsi
-	.globl	kexec_wait_for_image
-kexec_wait_for_image:
+	movq	boot_info(%rip), %rdx
+	movq	BI_KEXEC_CONTROL(%rdx), %rdi
+	leaq	relocate_kernel(%rip), %rsi
+	movl	$(relocate_kernel_end - relocate_kernel), %ecx
+	cld
+	rep movsb
+	movq	%rdx, %rsi
+	jmpq	*BI_KEXEC_CONTROL(%rsi)
+
+/*
+ * relocate_kernel (arch/x86/kernel/relocate_kernel_64.S), copied to the control page and run from
+ * there with RSI = the boot info block: switch to the identity page table outside both images, wait
+ * until the kexec model has copied the next image into place and written BI_KEXEC_ENTRY, enter it.
+ * Position-independent and stack-free.
+ */
+	.globl	relocate_kernel
+relocate_kernel:
+	movq	BI_KEXEC_PGD(%rsi), %rax
+	movq	%rax, %cr3
+	.globl	relocate_kernel_wait
+relocate_kernel_wait:
 	movq	BI_KEXEC_ENTRY(%rsi), %rax
 	testq	%rax, %rax
 	jnz	1f
 	pause
-	jmp	kexec_wait_for_image
+	jmp	relocate_kernel_wait
 1:	jmp	*%rax
+	.globl	relocate_kernel_end
+relocate_kernel_end:
 
 /*
  * AP in long mode (secondary_startup_64), on the trampoline GDT and page table.

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { CommandError, Machine, machineConfig } from '../../../core/index.ts';
-import { kexecPlugin } from '../../../plugins/kexec/index.ts';
+import { KERNEL_A_SYMBOLS, kexecPlugin } from '../../../plugins/kexec/index.ts';
+import { LOADER_LAYOUT } from '../../../plugins/kexec/layout.ts';
 
 function machine(sev: 'es' | 'none', protocolMax = 2): Machine {
   const m = new Machine(machineConfig({ vcpus: 3, sev, ghcbBase: 0x400_0000, hypervisor: { protocolMax } }));
@@ -31,6 +32,23 @@ describe('kexec plugin commands drive a whole session', () => {
       'installed at 0xff00000: reset vector 0a00:0003, GDT offset 0x00a0',
     );
   });
+
+  test.each(['es', 'none'] as const)(
+    'kexec into the running kernel (A -> A) under sev %s: relocate_kernel runs from the control page',
+    (sev) => {
+      const m = machine(sev);
+      run(m, 'boot a');
+      for (let i = 0; i < 2; i++) {
+        run(m, 'kexec load a');
+        expect(run(m, 'kexec exec')).toStartWith(
+          'kexec A -> A: 1 CPU online after the stop; kernel A has 3 of 3',
+        );
+      }
+      // The old kernel copied relocate_kernel into the control page (the kexec model did not).
+      const { relocate_kernel: from, relocate_kernel_end: end } = KERNEL_A_SYMBOLS;
+      expect(m.memory.read(LOADER_LAYOUT.kexecControl, end - from)).toEqual(m.memory.read(from, end - from));
+    },
+  );
 
   test('GHCB protocol 1: kexec load is -ENOSYS with the reason', () => {
     const m = machine('es', 1);

@@ -51,6 +51,8 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
       command: abs('BI_COMMAND'),
       arg: abs('BI_ARG'),
       kexecEntry: abs('BI_KEXEC_ENTRY'),
+      kexecControl: abs('BI_KEXEC_CONTROL'),
+      kexecPgd: abs('BI_KEXEC_PGD'),
       size: abs('BI_SIZE'),
     };
     expect(asm).toEqual({ ...BOOT_INFO });
@@ -166,7 +168,7 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
   });
 
   test('kexec_stop_other_cpus sends REBOOT_VECTOR to all but self', () => {
-    expect(code([], 'kexec_stop_other_cpus', 'kexec_wait_for_image').slice(0, 4)).toEqual([
+    expect(code([], 'kexec_stop_other_cpus', 'relocate_kernel').slice(0, 4)).toEqual([
       'mov $0x830,%ecx',
       'xor %edx,%edx',
       'mov $0xc00f8,%eax',
@@ -241,7 +243,14 @@ describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
 
 describe('boot info helpers', () => {
   test('encodeBootInfo lays out the inputs and leaves outputs zero', () => {
-    const b = encodeBootInfo({ jumpTableGpa: 0x7f5ff000n, nrCpus: 4, sevEs: true, onlineFlagsGpa: 0x5000 });
+    const b = encodeBootInfo({
+      jumpTableGpa: 0x7f5ff000n,
+      nrCpus: 4,
+      sevEs: true,
+      onlineFlagsGpa: 0x5000,
+      kexecControlGpa: 0x7000,
+      kexecPgdGpa: 0x10000,
+    });
     expect(hexBytes(b)).toBe(
       [
         '00 f0 5f 7f 00 00 00 00',
@@ -250,6 +259,8 @@ describe('boot info helpers', () => {
         '00 00 00 00 00 00 00 00',
         '00 00 00 00 00 00 00 00',
         '00 00 00 00 00 00 00 00',
+        '00 70 00 00 00 00 00 00',
+        '00 00 01 00 00 00 00 00',
       ].join(' '),
     );
   });

@@ -2,7 +2,8 @@
  * PVH entry for running test kernel A under QEMU/KVM: QEMU's -kernel enters an ELF with a
  * XEN_ELFNOTE_PHYS32_ENTRY note in 32-bit protected mode, paging off. The stub does the loader's
  * part of the boot protocol (plugins/kexec/kernels/boot_info.inc): boot info at 0x7000 with
- * NR_CPUS_BOOT CPUs and the online flags at 0x7100, long mode on the kernel's own page table, then
+ * NR_CPUS_BOOT CPUs, the online flags at 0x7100 and the kexec control page at 0x7800, long mode on
+ * the kernel's own page table, then
  * startup_64 with RSI = 0x7000. The trampoline segment is linked to load at 0x300000 because the
  * firmware reuses low memory before the stub runs; the stub copies it to its run address.
  */
@@ -29,6 +30,8 @@ pvh_start:
 	rep stosl
 	movl	$NR_CPUS_BOOT, 0x7008
 	movl	$0x7100, 0x7010
+	movl	$0x7800, 0x7030			/* BI_KEXEC_CONTROL: relocate_kernel runs from here */
+	movl	$trampoline_pgd, 0x7038		/* BI_KEXEC_PGD: A's identity map; reloading A rewrites it as it is */
 	lgdtl	tr_gdt
 	movl	$__KERNEL_DS, %eax
 	movl	%eax, %ds

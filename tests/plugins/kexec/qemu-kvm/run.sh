@@ -30,9 +30,9 @@ printf 'TRAMPOLINE_BASE = 0x8000;\nKERNEL_BASE = 0x1000000;\nINCLUDE kernel.lds\
 
 sym() { nm "$1" | awk -v n="$2" '$3 == n { print "0x" $1 }'; }
 a_loop=$(sym "$work/a_pvh.elf" bsp_command_loop)
-a_wait=$(sym "$work/a_pvh.elf" kexec_wait_for_image)
 b_loop=$(sym "$kernels/kernel_b.elf" bsp_command_loop)
-b_wait=$(sym "$kernels/kernel_b.elf" kexec_wait_for_image)
+# Both kernels copy relocate_kernel to the control page (BI_KEXEC_CONTROL = 0x7800) and wait there.
+wait_at=$(printf '0x%x' $((0x7800 + $(sym "$work/a_pvh.elf" relocate_kernel_wait) - $(sym "$work/a_pvh.elf" relocate_kernel))))
 
 port=$((20000 + RANDOM % 20000))
 qemu-system-x86_64 -accel kvm -smp 4 -m 128 -display none -no-reboot -serial none -monitor none \
@@ -51,10 +51,10 @@ stage() {
 kexec_to() { echo "restore $1"; }
 got=$(
   stage "$a_loop" 'set *(unsigned int*)0x7020 = 1'
-  stage "$a_wait" "$(kexec_to "$kernels/kernel_b.elf")"
+  stage "$wait_at" "$(kexec_to "$kernels/kernel_b.elf")"
   gdb -q -batch -ex "target remote :$port" -ex 'set *(unsigned long*)0x7028 = 0x2000000' -ex detach >/dev/null 2>&1
   stage "$b_loop" 'set *(unsigned int*)0x7020 = 1'
-  stage "$b_wait" "$(kexec_to "$work/a_pvh.elf")"
+  stage "$wait_at" "$(kexec_to "$work/a_pvh.elf")"
   gdb -q -batch -ex "target remote :$port" -ex 'set *(unsigned long*)0x7028 = 0x1000000' -ex detach >/dev/null 2>&1
   stage "$a_loop" 'kill'
 )
