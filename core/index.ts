@@ -56,6 +56,7 @@ export {
   type HypervisorConfig,
 } from './hypervisor/config.ts';
 export type { ExitContext, ExitOutcome, ExitRegs, ExitRow } from './hypervisor/exit-table.ts';
+export type { HostRegs, HostVcpu, VcpuRef } from './hypervisor/host-vcpu.ts';
 export { Hypervisor, type Termination } from './hypervisor/hypervisor.ts';
 export type { MsrProtocolContext, MsrProtocolHandler } from './hypervisor/msr-protocol.ts';
 export { XAPIC_PAGE, XAPIC_REG, XapicMmio } from './hypervisor/xapic-mmio.ts';
@@ -69,6 +70,7 @@ export {
 } from './platform-devices.ts';
 export {
   CommandError,
+  CommandFailed,
   definePlugin,
   type Plugin,
   type PluginApi,

@@ -3,9 +3,9 @@ import type { PortDevice } from './devices/port-bus.ts';
 import type { PanicHandler } from './guest/panic.ts';
 import type { VcHandler } from './guest/vc/types.ts';
 import type { ExitRow } from './hypervisor/exit-table.ts';
+import type { HostVcpu } from './hypervisor/host-vcpu.ts';
 import type { MsrProtocolHandler } from './hypervisor/msr-protocol.ts';
 import type { Machine } from './machine.ts';
-import type { Vcpu } from './vcpu.ts';
 
 /**
  * A user-facing command a plugin adds to the REPL (`kexec load FILE`, `blob show`, ...).
@@ -131,7 +131,7 @@ export interface PluginApi {
    * @example
    * api.onInit((vcpu) => api.log(`cpu${vcpu.index} got INIT`));
    */
-  onInit(handler: (vcpu: Vcpu) => void): void;
+  onInit(handler: (vcpu: HostVcpu) => void): void;
   /**
    * Guest side: a handler in the guest kernel's panic() (kernel/panic.c), run after the ones already
    * registered, before the CPU stops. Return `'took-over'` when the handler now owns the CPU (as
@@ -249,9 +249,21 @@ export class PluginError extends Error {
   override name = 'PluginError';
 }
 
-/** A REPL command or step was given bad arguments; the message says what and shows the right form. */
+/**
+ * A REPL command was given bad arguments or its request was refused; the message says what and shows
+ * the right form. The REPL undoes whatever the command changed before it threw.
+ */
 export class CommandError extends Error {
   override name = 'CommandError';
+}
+
+/**
+ * A REPL command ran and what it ran failed (a kernel that did not boot, a kexec that did not hand
+ * over): an error like CommandError, and a script stops there, but the machine stays as the failure
+ * left it, to be looked at.
+ */
+export class CommandFailed extends Error {
+  override name = 'CommandFailed';
 }
 
 interface Owned {

@@ -2,8 +2,8 @@
  * REPL commands: `kdump load|status`, `crash [CPU]`, `vmcore write PATH`, `host-dump PATH`.
  * Paths are used as given (relative to the REPL's working folder).
  */
-import { CommandError, type PluginCommand } from '../../core/index.ts';
-import { crashKexec } from './crash.ts';
+import { CommandError, CommandFailed, type PluginCommand } from '../../core/index.ts';
+import { crashKexec, crashRefusal } from './crash.ts';
 import { kdumpLoad } from './load.ts';
 import { crashText, dumpText, statusText } from './report.ts';
 import { kdumpSession } from './session.ts';
@@ -39,8 +39,11 @@ export const crashCommand: PluginCommand = {
       throw new CommandError(
         `there is no cpu${cpu}: this machine has cpu0 to cpu${machine.vcpus.length - 1}`,
       );
+    const refusal = crashRefusal(machine, cpu);
+    if (refusal) throw new CommandError(crashText({ kind: 'failed', why: refusal }));
+    // The crash ran: a capture kernel that did not start stays on screen to be looked at.
     const r = crashKexec(machine, cpu);
-    if (r.kind === 'failed') throw new CommandError(crashText(r));
+    if (r.kind === 'failed') throw new CommandFailed(crashText(r));
     return crashText(r);
   },
 };

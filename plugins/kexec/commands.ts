@@ -2,7 +2,7 @@
  * REPL commands: `boot a|b|FILE`, `kexec load FILE|a|b [--force]`, `kexec exec`, `kexec status`,
  * `blob load FILE`, `blob show`, `cpu offline N`, `cpu online N`.
  */
-import { CommandError, type Machine, type PluginCommand } from '../../core/index.ts';
+import { CommandError, CommandFailed, type Machine, type PluginCommand } from '../../core/index.ts';
 import { AP_JUMP_TABLE_PAGE_SIZE } from '../jump-table/index.ts';
 import {
   type ActionOutcome,
@@ -15,7 +15,15 @@ import {
 } from './actions.ts';
 import { kexecSession } from './session.ts';
 
-const text = (r: ActionOutcome): string => (r.ok ? r.text : `error: ${r.text}`);
+/** A refused request changes nothing (CommandError); a run that failed stays to be looked at (CommandFailed). */
+const refused = (r: ActionOutcome): string => {
+  if (!r.ok) throw new CommandError(r.text);
+  return r.text;
+};
+const ran = (r: ActionOutcome): string => {
+  if (!r.ok) throw new CommandFailed(r.text);
+  return r.text;
+};
 
 function oneArg(args: string[], usage: string, what: string): string {
   if (args.length !== 1 || !args[0]) throw new CommandError(`give ${what}: ${usage}`);
@@ -32,7 +40,7 @@ export const bootCommand: PluginCommand = {
   name: 'boot',
   summary: 'boot a test kernel (a, b) or a kernel ELF file: firmware, direct kernel boot, SMP bring-up',
   usage: 'boot a | boot b | boot path/to/kernel.elf',
-  run: (args, m) => text(bootAction(m, oneArg(args, 'boot a', 'one kernel'), process.cwd())),
+  run: (args, m) => ran(bootAction(m, oneArg(args, 'boot a', 'one kernel'), process.cwd())),
   complete: () => ['a', 'b'],
 };
 
@@ -47,11 +55,11 @@ export const kexecCommand: PluginCommand = {
     if (verb === 'load') {
       const force = rest.includes('--force');
       const names = rest.filter((a) => a !== '--force');
-      return text(
+      return refused(
         kexecLoadAction(m, oneArg(names, 'kexec load b', 'one kernel image'), process.cwd(), force),
       );
     }
-    if (verb === 'exec' && rest.length === 0) return text(kexecExecAction(m));
+    if (verb === 'exec' && rest.length === 0) return ran(kexecExecAction(m));
     if (verb === 'status' && rest.length === 0) return statusText(m);
     throw new CommandError(`unknown kexec form '${args.join(' ')}': ${KEXEC_USAGE}`);
   },
@@ -83,7 +91,7 @@ export const blobCommand: PluginCommand = {
   run(args, m) {
     const [verb, ...rest] = args;
     if (verb === 'load')
-      return text(blobLoadAction(m, oneArg(rest, BLOB_USAGE, 'one blob file'), process.cwd()));
+      return refused(blobLoadAction(m, oneArg(rest, BLOB_USAGE, 'one blob file'), process.cwd()));
     if (verb === 'show' && rest.length === 0) return blobShow(m);
     throw new CommandError(`unknown blob form '${args.join(' ')}': ${BLOB_USAGE}`);
   },
@@ -99,7 +107,7 @@ export const cpuCommand: PluginCommand = {
   run(args, m) {
     const [verb, n, ...rest] = args;
     if ((verb === 'offline' || verb === 'online') && rest.length === 0)
-      return text(hotplugAction(m, cpuNumber(n, CPU_USAGE), verb === 'offline' ? 'down' : 'up'));
+      return ran(hotplugAction(m, cpuNumber(n, CPU_USAGE), verb === 'offline' ? 'down' : 'up'));
     throw new CommandError(`unknown cpu form '${args.join(' ')}': ${CPU_USAGE}`);
   },
   complete: (args) => (args.length <= 1 ? ['offline', 'online'] : []),

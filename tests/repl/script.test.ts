@@ -37,6 +37,28 @@ describe('scripting without the UI', () => {
     expect(on.code).toBe(1);
   });
 
+  test('a plugin command that fails ends the script with status 1, at its line', () => {
+    const r = repl(['--vcpus', '2'], 'kexec exec\nboot a\n');
+    expect(r).toEqual({ code: 1, out: '', err: 'stdin:1: no kernel is running: boot one first (boot a)\n' });
+  });
+
+  test('a run that failed stays to be looked at; a refused request changes nothing', async () => {
+    const { execute } = await import('../../scripts/repl/execute.ts');
+    const { newSession } = await import('./helpers.ts');
+    const { KERNEL_A_SYMBOLS, kexecPlugin } = await import('../../plugins/kexec/index.ts');
+    const s = newSession({ vcpus: 2 });
+    s.machine.plugins.use(kexecPlugin, {});
+    expect((await execute(s, 'boot a')).kind).toBe('ok');
+    const before = s.machine.log.length;
+    expect(await execute(s, 'kexec load /nonexistent/kernel.elf')).toMatchObject({ kind: 'error' });
+    expect(s.machine.log.length).toBe(before);
+    expect((await execute(s, 'kexec load b')).kind).toBe('ok');
+    // ud2 where the old kernel starts its stop path: kexec exec runs into it and the VM terminates.
+    s.machine.memory.write(KERNEL_A_SYMBOLS.kexec_stop_other_cpus, Uint8Array.of(0x0f, 0x0b));
+    expect(await execute(s, 'kexec exec')).toMatchObject({ kind: 'error' });
+    expect(s.machine.hv.terminated?.reason).toContain('triple fault on cpu0');
+  });
+
   test('--events prints what each command logged; machine options shape the machine', () => {
     const r = repl(
       ['--vcpus', '2', '--protocol', '1..1', '--no-plugins', '--events'],

@@ -1,4 +1,4 @@
-import { CommandError, type PluginCommand } from '../../../core/index.ts';
+import { CommandError, CommandFailed, type PluginCommand } from '../../../core/index.ts';
 import { arg } from '../grammar.ts';
 import { loadPlugin } from '../plugin-loader.ts';
 import { type CommandRow, row } from '../row.ts';
@@ -18,8 +18,9 @@ export function exampleOf(c: Pick<PluginCommand, 'name' | 'usage'>): string {
 }
 
 /**
- * A plugin command as a table row: its words go to the plugin unparsed. A CommandError (or any
- * failure) puts the machine back as it was before the command, so bad input changes nothing.
+ * A plugin command as a table row: its words go to the plugin unparsed. A CommandError (or any other
+ * throw) puts the machine back as it was before the command, so bad input changes nothing; a
+ * CommandFailed is an error that leaves the machine as the failed run left it.
  */
 function pluginRow(c: PluginCommand & { owner: string }): CommandRow {
   const example = exampleOf(c);
@@ -36,6 +37,7 @@ function pluginRow(c: PluginCommand & { owner: string }): CommandRow {
       try {
         return await c.run(a.words('ARGS'), m);
       } catch (e) {
+        if (e instanceof CommandFailed) throw e;
         m.restore(before);
         m.log.truncate(before.logLength);
         const text = e instanceof Error ? e.message : String(e);
