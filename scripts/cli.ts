@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    console.error(`sevlab: unknown command '${name}'; run 'sevlab --help' for the list`);
+    const what = name.startsWith('-') ? 'option' : 'command';
+    console.error(`sevlab: unknown ${what} '${name}'; run 'sevlab --help' for the list`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

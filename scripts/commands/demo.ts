@@ -1,5 +1,5 @@
 import { CPUID_REG, formatEvent, Machine, machineConfig } from '../../core/index.ts';
-import type { Command } from './types.ts';
+import { type Command, UsageError } from './types.ts';
 
 /** A short built-in tour: firmware boot with GHCB protocol negotiation on a 4-vCPU SEV-ES machine. */
 export const demoCommand: Command = {
@@ -17,12 +17,12 @@ export const demoCommand: Command = {
     let min = 1;
     let max = 2;
     const i = argv.indexOf('--protocol');
+    const extra = argv.filter((_a, k) => i < 0 || (k !== i && k !== i + 1));
+    if (extra.length > 0)
+      throw new UsageError(`unknown argument '${extra[0]}'; the only option is --protocol MIN..MAX`);
     if (i >= 0) {
       const m = /^(\d+)\.\.(\d+)$/.exec(argv[i + 1] ?? '');
-      if (!m) {
-        console.error('sevlab demo: --protocol takes MIN..MAX, for example --protocol 1..1');
-        return 2;
-      }
+      if (!m) throw new UsageError('--protocol takes MIN..MAX, for example --protocol 1..1');
       min = Number(m[1]);
       max = Number(m[2]);
     }
