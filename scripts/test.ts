@@ -42,6 +42,27 @@ function failureBlocks(out: string): string[] {
   return blocks;
 }
 
+/** Outside oracles some tests run, with the Debian package that brings each. */
+const TOOLS = [
+  ['as', 'binutils'],
+  ['ld', 'binutils'],
+  ['objcopy', 'binutils'],
+  ['objdump', 'binutils'],
+  ['readelf', 'binutils'],
+  ['nm', 'binutils'],
+  ['gcc', 'gcc'],
+  ['gdb', 'gdb'],
+  ['tmux', 'tmux'],
+  ['qemu-system-x86_64', 'qemu-system-x86'],
+] as const;
+const missing = TOOLS.filter(([tool]) => Bun.which(tool) === null);
+const missingLine =
+  missing.length === 0
+    ? null
+    : `missing tools some tests need: ${missing.map(([t]) => t).join(', ')}; install them with ` +
+      `apt-get install ${[...new Set(missing.map(([, p]) => p))].join(' ')} (bash .ci/run does)`;
+if (missingLine) console.log(`\n== ${missingLine}`);
+
 const extra = process.argv.slice(2);
 let failedStages = 0;
 for (const [label, cmd, args] of [
@@ -59,6 +80,7 @@ const count = (word: string) => Number(testOut.match(new RegExp(`^\\s*(\\d+) ${w
 // CI logs are often read from the tail: each failure's message, repeated just above the summary.
 const failures = failureBlocks(testOut);
 if (failures.length > 0) console.log(`\n== failures (repeated from above)\n${failures.join('\n\n')}`);
+if (missingLine) console.log(`\n== ${missingLine}`);
 const passed = count('pass');
 let failed = count('fail') + failedStages;
 if (!tests.ok && failed === 0) failed = 1;
