@@ -1,7 +1,7 @@
 import type { Ghcb } from '../sev/ghcb.ts';
 import type { GhcbField } from '../sev/ghcb-layout.ts';
 import type { GhcbErr } from '../sev/results.ts';
-import type { Vcpu } from '../vcpu.ts';
+import type { HostVcpu } from './host-vcpu.ts';
 import type { Hypervisor } from './hypervisor.ts';
 
 /** The hypervisor's working copy of the guest registers for one exit (KVM sev_es_sync_from_ghcb). */
@@ -14,7 +14,8 @@ export interface ExitRegs {
 
 export interface ExitContext {
   readonly hv: Hypervisor;
-  readonly vcpu: Vcpu;
+  /** The exiting vCPU as KVM sees it: under SEV-ES no registers, only the GHCB and the VMCB. */
+  readonly vcpu: HostVcpu;
   readonly exitCode: number;
   readonly exitInfo1: bigint;
   readonly ghcbGpa: number;

@@ -122,7 +122,7 @@ function validateAndHandle(
       return { outcome: { kind: 'exception', eventInjection: hostile.eventInjection }, regs, info2: 0n };
     const ctx: ExitContext = {
       hv,
-      vcpu,
+      vcpu: hv.vcpus[vcpu.index]!,
       exitCode: Number(exitCode),
       exitInfo1: info1,
       ghcbGpa: gpa,

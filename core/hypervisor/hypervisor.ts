@@ -13,6 +13,7 @@ import type { ExitRow } from './exit-table.ts';
 import { coreExitRows } from './exits/index.ts';
 import { handleGhcbExit } from './ghcb-exit.ts';
 import type { HostMemory } from './host-memory.ts';
+import { type HostVcpu, hostVcpu, type VcpuRef } from './host-vcpu.ts';
 import { LocalApic } from './lapic.ts';
 import { type MsrProtocolHandler, msrProtocolRows } from './msr-protocol.ts';
 
@@ -28,6 +29,10 @@ export interface Termination {
  * A KVM-faithful model of the host side of an SEV-ES (or plain) VM. It sees a vCPU only through the
  * GHCB MSR value, the GHCB page and its own run-state bookkeeping: for `sev: es` nothing here reads or
  * writes guest registers or private plaintext (memory goes through `hvRead`/`hvWrite`).
+ *
+ * Code outside this class (exit rows, MSR-protocol handlers, INIT listeners, plugins) gets vCPUs only
+ * as HostVcpu handles (`vcpus`), which carry no register access under SEV-ES; methods take any
+ * `{ index }` and look the vCPU up in the private list.
  */
 export class Hypervisor {
   /** The VM's AP jump table GPA (KVM sev->ap_jump_table): set by AP_JUMP_TABLE SET, 0 = none. */
@@ -37,7 +42,9 @@ export class Hypervisor {
   sipiCount = 0;
   private readonly exits = new Map<number, ExitRow[]>();
   private readonly msrHandlers = new Map<number, MsrProtocolHandler[]>();
-  private readonly initListeners: Array<(vcpu: Vcpu) => void> = [];
+  private readonly initListeners: Array<(vcpu: HostVcpu) => void> = [];
+  /** The hypervisor's view of each vCPU, by index: what exit rows and plugins get. */
+  readonly vcpus: readonly HostVcpu[];
   /** A GHCB-sized page for exit snapshots, reused unless an exit is handled inside another one. */
   private spareSnapshot: Ghcb | null = new Ghcb(new Uint8Array(GHCB_PAGE_SIZE));
 
@@ -46,12 +53,14 @@ export class Hypervisor {
     readonly memory: HostMemory,
     readonly ports: PortBus,
     readonly log: EventLog,
-    readonly vcpus: readonly Vcpu[],
+    /** The machine's vCPUs: private, so no caller reaches an SEV-ES vCPU's registers through here. */
+    private readonly all: readonly Vcpu[],
     /** Reports a plugin callback that threw; the hypervisor then behaves as if it had not claimed the event. */
     readonly pluginFailed: (where: string, e: unknown) => void = (_w, e) => {
       throw e;
     },
   ) {
+    this.vcpus = all.map((v) => hostVcpu(v, config.sev === 'es', (to, why) => this.setState(v, to, why)));
     for (const row of coreExitRows) this.addExit(row);
     for (const row of msrProtocolRows) this.addMsrProtocol(row.code, row);
   }
@@ -82,7 +91,7 @@ export class Hypervisor {
    * (KVM kvm_vcpu_reset(init_event) -> sev_init_vmcb, where SNP's protected-state update hooks in).
    * Returns the function that removes it.
    */
-  onInit(listener: (vcpu: Vcpu) => void): () => void {
+  onInit(listener: (vcpu: HostVcpu) => void): () => void {
     this.initListeners.push(listener);
     return () => this.initListeners.splice(this.initListeners.indexOf(listener), 1);
   }
@@ -107,7 +116,15 @@ export class Hypervisor {
     return (this.exits.get(exitCode)?.length ?? 0) > 0;
   }
 
-  setState(vcpu: Vcpu, to: VcpuRunState, why: string): void {
+  /** The machine's Vcpu behind a handle or index (throws a sentence for an index out of range). */
+  private at(ref: VcpuRef): Vcpu {
+    const v = this.all[ref.index];
+    if (!v) throw new Error(`there is no vCPU ${ref.index}: this VM has vCPUs 0 to ${this.all.length - 1}`);
+    return v;
+  }
+
+  setState(ref: VcpuRef, to: VcpuRunState, why: string): void {
+    const vcpu = this.at(ref);
     if (vcpu.state === to) return;
     this.log.append({ kind: 'state', vcpu: vcpu.index, from: vcpu.state, to, why });
     vcpu.state = to;
@@ -115,7 +132,7 @@ export class Hypervisor {
 
   /** Stops the VM with a termination reason (KVM: KVM_SYSTEM_EVENT_SEV_TERM to the VMM). */
   terminate(
-    vcpu: Vcpu,
+    vcpu: VcpuRef,
     set: number,
     code: number,
     via: string,
@@ -124,14 +141,15 @@ export class Hypervisor {
     if (this.terminated) return;
     this.terminated = { vcpu: vcpu.index, set, code, reason, via };
     this.log.append({ kind: 'terminate', vcpu: vcpu.index, set, code, reason, via });
-    for (const v of this.vcpus) if (v.state !== 'offline') this.setState(v, 'terminated', 'VM stopped');
+    for (const v of this.all) if (v.state !== 'offline') this.setState(v, 'terminated', 'VM stopped');
   }
 
   // ---- VMGEXIT entry -------------------------------------------------------------------------------
 
   /** A vCPU executed VMGEXIT: dispatch on the GHCB MSR value (KVM sev_handle_vmgexit). */
-  vmgexit(vcpu: Vcpu): void {
+  vmgexit(ref: VcpuRef): void {
     if (this.terminated) return;
+    const vcpu = this.at(ref);
     const msr = vcpu.cpu.ghcbMsr;
     if ((msr & 0xfffn) !== 0n) {
       this.msrProtocol(vcpu, msr);
@@ -159,7 +177,7 @@ export class Hypervisor {
       for (const h of this.msrHandlers.get(code) ?? []) {
         let r: ReturnType<MsrProtocolHandler['handle']>;
         try {
-          r = h.handle({ hv: this, vcpu, value });
+          r = h.handle({ hv: this, vcpu: this.vcpus[vcpu.index]!, value });
         } catch (e) {
           this.pluginFailed(`MSR protocol request ${hex(code)}`, e);
           continue;
@@ -182,18 +200,19 @@ export class Hypervisor {
   }
 
   /** Enters the MSR-form AP reset hold; used by the 0x006 handler. */
-  holdMsrForm(vcpu: Vcpu): void {
+  holdMsrForm(ref: VcpuRef): void {
+    const vcpu = this.at(ref);
     vcpu.holdForm = 'msr';
     this.setState(vcpu, 'ap-reset-hold', 'AP reset hold (MSR protocol)');
   }
 
   // ---- Emulation services shared by the plain-VM platform and the GHCB exits ------------------------
 
-  cpuid(vcpu: Vcpu, leaf: number, subleaf: number): CpuidResult {
+  cpuid(vcpu: VcpuRef, leaf: number, subleaf: number): CpuidResult {
     return cpuidFor(
       {
-        apicId: vcpu.apicId,
-        vcpuCount: this.vcpus.length,
+        apicId: this.at(vcpu).apicId,
+        vcpuCount: this.all.length,
         sevEs: this.config.sev === 'es',
         cbit: this.config.cbit,
       },
@@ -203,16 +222,16 @@ export class Hypervisor {
   }
 
   /** Intercepted RDMSR: undefined means #GP. Only the local APIC's MSRs exist here. */
-  rdmsr(vcpu: Vcpu, msr: number): bigint | undefined {
+  rdmsr(vcpu: VcpuRef, msr: number): bigint | undefined {
     if (!LocalApic.handles(msr)) return undefined;
-    const r = vcpu.apic.rdmsr(msr);
+    const r = this.at(vcpu).apic.rdmsr(msr);
     return r.kind === 'value' ? r.value : undefined;
   }
 
   /** Intercepted WRMSR: false means #GP. An ICR write sends the IPI. */
-  wrmsr(vcpu: Vcpu, msr: number, value: bigint): boolean {
+  wrmsr(vcpu: VcpuRef, msr: number, value: bigint): boolean {
     if (!LocalApic.handles(msr)) return false;
-    const r = vcpu.apic.wrmsr(msr, value);
+    const r = this.at(vcpu).apic.wrmsr(msr, value);
     if (r.kind === 'icr') this.icrWrite(vcpu, r.value);
     return r.kind !== 'gp';
   }
@@ -220,15 +239,16 @@ export class Hypervisor {
   // ---- Local APIC and INIT/SIPI ---------------------------------------------------------------------
 
   /** A write of the interrupt command register: send the IPI to every destination. */
-  icrWrite(from: Vcpu, icr: bigint): void {
+  icrWrite(ref: VcpuRef, icr: bigint): void {
+    const from = this.at(ref);
     const c = decodeIcr(icr);
     const targets =
       c.shorthand === ICR_SHORTHAND.SELF
         ? [from]
         : c.shorthand === ICR_SHORTHAND.ALL
-          ? [...this.vcpus]
+          ? [...this.all]
           : c.shorthand === ICR_SHORTHAND.ALL_BUT_SELF
-            ? this.vcpus.filter((v) => v !== from)
+            ? this.all.filter((v) => v !== from)
             : this.byApicId(c.destination);
     if (c.delivery === ICR_DELIVERY.INIT && !c.level) return; // INIT level de-assert: nothing to do
     for (const to of targets) {
@@ -260,18 +280,19 @@ export class Hypervisor {
   private byApicId(id: number): Vcpu[] {
     if (!this.apicIds) {
       this.apicIds = new Map();
-      for (const v of this.vcpus) this.apicIds.set(v.apicId, [...(this.apicIds.get(v.apicId) ?? []), v]);
+      for (const v of this.all) this.apicIds.set(v.apicId, [...(this.apicIds.get(v.apicId) ?? []), v]);
     }
     return this.apicIds.get(id) ?? [];
   }
   private apicIds: Map<number, Vcpu[]> | null = null;
 
   /** KVM kvm_apic_accept_events, INIT part, then the INIT listeners. */
-  init(from: Vcpu, to: Vcpu): void {
-    if (!this.acceptInit(from, to)) return;
+  init(from: VcpuRef, to: VcpuRef): void {
+    if (!this.acceptInit(this.at(from), this.at(to))) return;
+    const handle = this.vcpus[to.index]!;
     for (const listener of [...this.initListeners]) {
       try {
-        listener(to);
+        listener(handle);
       } catch (e) {
         this.pluginFailed('INIT listener', e);
       }
@@ -316,7 +337,9 @@ export class Hypervisor {
   }
 
   /** KVM sev_vcpu_deliver_sipi_vector and kvm_apic_accept_events, SIPI part. */
-  sipi(from: Vcpu, to: Vcpu, vector: number): void {
+  sipi(fromRef: VcpuRef, toRef: VcpuRef, vector: number): void {
+    const from = this.at(fromRef);
+    const to = this.at(toRef);
     const n = this.sipiCount++;
     const ipi = (delivered: boolean, note: string): void => {
       this.log.append({ kind: 'ipi', from: from.index, to: to.index, type: 'SIPI', vector, delivered, note });
@@ -363,7 +386,8 @@ export class Hypervisor {
     this.setState(to, 'running', 'SIPI');
   }
 
-  nmi(from: Vcpu, to: Vcpu): void {
+  nmi(from: VcpuRef, toRef: VcpuRef): void {
+    const to = this.at(toRef);
     const ok = to.state === 'running' || to.state === 'halted';
     this.log.append({ kind: 'ipi', from: from.index, to: to.index, type: 'NMI', vector: 2, delivered: ok });
     if (!ok) return;
@@ -371,7 +395,8 @@ export class Hypervisor {
     this.setState(to, 'running', 'NMI');
   }
 
-  fixed(from: Vcpu, to: Vcpu, vector: number): void {
+  fixed(from: VcpuRef, toRef: VcpuRef, vector: number): void {
+    const to = this.at(toRef);
     const running = to.state === 'running' || to.state === 'halted';
     const ok = running && to.apic.softwareEnabled;
     const note = !running
@@ -394,7 +419,8 @@ export class Hypervisor {
   }
 
   /** A wake-up that is not a SIPI while an AP holds: a hostile hypervisor may release with result 0. */
-  spuriousWake(vcpu: Vcpu): void {
+  spuriousWake(ref: VcpuRef): void {
+    const vcpu = this.at(ref);
     if (vcpu.state !== 'ap-reset-hold') return;
     if (vcpu.holdForm === 'msr') vcpu.cpu.ghcbMsr = 0x007n;
     vcpu.holdForm = null;
@@ -405,7 +431,7 @@ export class Hypervisor {
    * KVM kvm_emulate_hypercall: no hypercall is implemented here, so every number answers
    * -KVM_ENOSYS (-1000) in RAX. Shared by a plain VM's VMMCALL and the SVM_EXIT_VMMCALL GHCB exit.
    */
-  hypercall(_vcpu: Vcpu, _nr: bigint): bigint {
+  hypercall(_vcpu: VcpuRef, _nr: bigint): bigint {
     return BigInt.asUintN(64, -1000n);
   }
 

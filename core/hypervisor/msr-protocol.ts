@@ -8,12 +8,13 @@ import {
   sevInfoResp,
 } from '../sev/msr-protocol.ts';
 import { GHCB_SEV_ES_GEN_REQ, SEV_TERM_SET_GEN } from '../sev/termination.ts';
-import type { Vcpu } from '../vcpu.ts';
+import type { HostVcpu } from './host-vcpu.ts';
 import type { Hypervisor } from './hypervisor.ts';
 
 export interface MsrProtocolContext {
   hv: Hypervisor;
-  vcpu: Vcpu;
+  /** The requesting vCPU as KVM sees it; the response is the return value, not a register write. */
+  vcpu: HostVcpu;
   /** The request value the guest left in the GHCB MSR. */
   value: bigint;
 }

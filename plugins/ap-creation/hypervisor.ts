@@ -12,11 +12,11 @@ import {
   type ExitOutcome,
   type ExitRow,
   GHCB_ERR,
+  type HostVcpu,
   hex,
   type Machine,
   PAGE_SIZE,
   type PluginState,
-  type Vcpu,
 } from '../../core/index.ts';
 import { apRequestName, decodeApCreationInfo1, SVM_VMGEXIT_AP, SVM_VMGEXIT_AP_CREATION } from './protocol.ts';
 import { vmrunFromVmsa } from './vmrun.ts';
@@ -88,7 +88,7 @@ export class ApCreationHost {
       return { kind: 'malformed', error: GHCB_ERR.INVALID_INPUT, why };
     };
     // kvm_get_vcpu_by_id: the APIC ID names a vCPU of this VM.
-    const target = this.machine.vcpus.find((v) => v.apicId === apicId);
+    const target = this.machine.hv.vcpus.find((v) => v.apicId === apicId);
     if (!target) return refuse(`invalid AP APIC ID [${hex(apicId)}] from guest`);
     let gpa: number | null;
     switch (request) {
@@ -131,24 +131,23 @@ export class ApCreationHost {
    * sev_snp_init_protected_guest_state (KVM_REQ_UPDATE_PROTECTED_GUEST_STATE, or INIT after
    * AP_CREATE_ON_INIT): the vCPU stops; with a VMSA it is reset and runs from it.
    */
-  updateProtectedState(target: Vcpu): void {
+  updateProtectedState(target: HostVcpu): void {
     const t = this.targets.get(target.index);
     if (!t?.waitingForReset) return;
     t.waitingForReset = false;
-    const hv = this.machine.hv;
     if (t.vmsaGpa === null) {
-      hv.setState(target, 'offline', 'AP_DESTROY: no VMSA to run');
+      target.setState('offline', 'AP_DESTROY: no VMSA to run');
       return;
     }
+    // Why the machine and not the handle: loading the VMSA is the processor's VMRUN, which reads the
+    // page with the guest key. The hypervisor only names the vCPU and the GPA; it sees no register.
     const r = vmrunFromVmsa(this.machine, target.index, t.vmsaGpa);
     if (!r.ok) {
       // KVM would report a failed VMRUN (KVM_EXIT_FAIL_ENTRY) to the VMM; here the AP stays offline.
       this.kvmLog(target.index, `VMRUN from VMSA ${hex(t.vmsaGpa)} failed (VMEXIT_INVALID): ${r.why}`);
-      hv.setState(target, 'offline', 'VMRUN failed');
+      target.setState('offline', 'VMRUN failed');
       return;
     }
-    target.holdForm = null;
-    target.initReceived = false;
-    hv.setState(target, 'running', `${apRequestName(t.request)}: VMSA ${hex(t.vmsaGpa)}`);
+    target.makeRunnable(`${apRequestName(t.request)}: VMSA ${hex(t.vmsaGpa)}`);
   }
 }

@@ -2,7 +2,8 @@
  * What the processor does with a VMSA at VMRUN for an SEV-ES vCPU: it reads the page with the guest's
  * key (the hypervisor cannot read it), checks the state (AMD APM vol. 2, 15.5.1 "Basic Operation",
  * the VMRUN consistency checks) and loads it. This is hardware, not the hypervisor model: it is the
- * one place that reads the private VMSA page.
+ * one place that reads the private VMSA page. So it reaches the vCPU through the machine, not through
+ * the hypervisor's HostVcpu handle, which has no registers under SEV-ES.
  *
  * Modelled: the fields of vmsa.ts (segments, descriptor tables, control and debug registers, EFER,
  * RFLAGS, RIP, the general registers, XCR0, CPL). Everything else starts from the INIT state. Checked:
