@@ -97,6 +97,32 @@ describe('an exit row on an SEV-ES machine', () => {
   });
 });
 
+describe('an exit row on a plain VM (sev: none)', () => {
+  test('reads and writes the exiting vCPU registers through regs', () => {
+    const m = machine('none');
+    m.vcpu(0).cpu.setReg('r12', 5n);
+    const read: bigint[] = [];
+    m.plugins.use(
+      definePlugin({
+        name: 'plain',
+        setup: (api) =>
+          api.onVmgexit({
+            exitCode: TEST_EXIT,
+            name: 'TEST_EXIT',
+            handle: ({ vcpu }) => {
+              read.push(vcpu.regs!.get('r12'));
+              vcpu.regs!.set('r12', 0x4141n);
+              return { kind: 'resume' };
+            },
+          }),
+      }),
+    );
+    m.rawGhcbExit(0, { fields: exitFields });
+    expect(read).toEqual([5n]);
+    expect(m.vcpu(0).cpu.getReg('r12')).toBe(0x4141n);
+  });
+});
+
 describe('an MSR-protocol handler on an SEV-ES machine', () => {
   test('gets a handle with no registers and answers through the GHCB MSR', () => {
     const m = machine('es');
