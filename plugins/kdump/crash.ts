@@ -113,6 +113,20 @@ export function awaitCapture(machine: Machine): CrashOutcome {
   };
 }
 
+/**
+ * What kexec's status and kexec_load see after a crash (registered with addKernelStopProbe: kexec
+ * must not depend on kdump): the old kernel no longer runs once a CPU entered the crash path.
+ */
+export function crashedKernel(machine: Machine): string | null {
+  const state = crashState(machine);
+  const name = kdumpSession(machine).loaded?.kernel.name ?? '?';
+  if (state.kind === 'captured')
+    return `kernel ${name} crashed; the capture kernel runs on cpu${state.crash.cpu}`;
+  if (state.kind === 'crashing')
+    return `kernel ${name} crashed on cpu${state.cpu}; the capture kernel has not started`;
+  return null;
+}
+
 /** sysrq-c on a CPU (`echo c > /proc/sysrq-trigger`): panic() there, then the crash path runs. */
 export function crashKexec(machine: Machine, cpu = 0): CrashOutcome {
   const why = crashRefusal(machine, cpu);

@@ -22,9 +22,10 @@
  *   crashkernel= region).
  */
 import { definePlugin } from '../../core/index.ts';
+import { addKernelStopProbe } from '../kexec/kexec-load.ts';
 import { kexecSessionState } from '../kexec/session.ts';
 import { crashCommand, hostDumpCommand, kdumpCommand, vmcoreCommand } from './commands.ts';
-import { crashKexecOnPanic } from './crash.ts';
+import { crashedKernel, crashKexecOnPanic } from './crash.ts';
 import { DEFAULT_TRAMPOLINE, parseCrashKernel, trampolineProblem } from './crashkernel.ts';
 import { kdumpSession, kdumpSessionState } from './session.ts';
 import { crashStep, dumpsCompareStep, hostDumpStep, kdumpLoadStep, vmcoreStep } from './steps.ts';
@@ -41,6 +42,7 @@ export { readCoreMemory } from './core-reader.ts';
 export {
   awaitCapture,
   type CrashOutcome,
+  crashedKernel,
   crashKexec,
   crashKexecOnPanic,
   crashRefusal,
@@ -103,6 +105,7 @@ export const kdumpPlugin = definePlugin<KdumpOptions>({
     // kdump-load {boot: a} boots through the kexec session, with or without the kexec plugin.
     api.onSnapshot(kexecSessionState(m));
     api.onPanic(crashKexecOnPanic(m));
+    addKernelStopProbe(m, crashedKernel);
     for (const c of [kdumpCommand, crashCommand, vmcoreCommand, hostDumpCommand]) api.addCommand(c);
     for (const s of [kdumpLoadStep, crashStep, vmcoreStep, hostDumpStep, dumpsCompareStep])
       api.addStep(s as never);

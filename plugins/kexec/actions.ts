@@ -10,7 +10,7 @@ import { onlineFlags } from './boot-block.ts';
 import { cpuHotplug } from './hotplug.ts';
 import { readKernelImage } from './image.ts';
 import { bootKernel, installBlob } from './kernel-boot.ts';
-import { kexecSupported } from './kexec-load.ts';
+import { kernelStopped, kexecSupported } from './kexec-load.ts';
 import { kexecExec } from './machine-kexec.ts';
 import { vcpuStates } from './run-until.ts';
 import { blobInstalled, kexecSession } from './session.ts';
@@ -56,6 +56,8 @@ export function kexecLoadAction(
 ): ActionOutcome {
   const s = kexecSession(machine);
   if (!s.kernel) return { ok: false, text: 'no kernel is running: boot one first (boot a)' };
+  const stopped = kernelStopped(machine, s);
+  if (stopped) return { ok: false, text: `${stopped}; no kernel is left to call kexec_load` };
   const img = readKernelImage(kernel, baseDir, machine.config.memory);
   if (!img.ok) return { ok: false, text: img.message };
   const check = kexecSupported(machine, s);
@@ -75,6 +77,8 @@ export function kexecLoadAction(
 }
 
 export function kexecExecAction(machine: Machine): ActionOutcome {
+  const stopped = kernelStopped(machine, kexecSession(machine));
+  if (stopped) return { ok: false, text: `${stopped}; no kernel is left to run kexec -e` };
   const r = kexecExec(machine, kexecSession(machine));
   if (r.kind === 'failed') return { ok: false, text: r.why };
   const n = online(machine);
@@ -131,11 +135,26 @@ export function blobLoadAction(
 export function statusText(machine: Machine): string {
   const s = kexecSession(machine);
   const check = kexecSupported(machine, s);
+  const stopped = kernelStopped(machine, s);
+  const terminated = machine.hv.terminated;
+  const kernel = !s.kernel
+    ? 'none'
+    : stopped
+      ? `${s.kernel.name} (stopped: ${stopped})`
+      : `${s.kernel.name} (${online(machine)} of ${machine.vcpus.length} CPUs online)`;
+  // kexec_load needs a running kernel first; the architecture check matters only then.
+  const kexec = stopped
+    ? `not possible: ${stopped}`
+    : terminated
+      ? `not possible: the VM terminated: ${terminated.reason}`
+      : check.ok
+        ? `allowed (${check.why})`
+        : check.message;
   return [
-    `kernel: ${s.kernel?.name ?? 'none'}${s.kernel ? ` (${online(machine)} of ${machine.vcpus.length} CPUs online)` : ''}`,
+    `kernel: ${kernel}`,
     `loaded: ${s.loaded?.name ?? 'none'}${s.forced ? ' (forced)' : ''}`,
     `blob: ${s.blobSource}; ${blobInstalled(s) ? 'installed' : installText(machine)}`,
-    `kexec: ${check.ok ? `allowed (${check.why})` : check.message}`,
+    `kexec: ${kexec}`,
     `vCPUs: ${vcpuStates(machine)}`,
   ].join('\n');
 }

@@ -1,8 +1,9 @@
 /**
  * Booting a test kernel, the first time (firmware, then the VMM's direct kernel boot) or as the
- * target of kexec: the boot info block, the kernel's run until its SMP bring-up report, then the
- * part of the kernel written in C that the test kernels leave to the model, sev_es_setup_ap_jump_table's
- * blob install (it runs after SMP bring-up, when no AP still executes jump-table code).
+ * target of kexec: the boot info block, the kernel's run until its SMP bring-up report, and the parts
+ * of the kernel written in C that the test kernels leave to the model: setup_real_mode()'s AP jump
+ * table check before SMP bring-up (a panic for an unaligned table) and, after it, the series'
+ * sev_es_setup_ap_jump_table() blob install (when no AP still executes jump-table code).
  */
 import type { Machine } from '../../core/index.ts';
 import { sevEsSetupApJumpTable } from '../jump-table/index.ts';
@@ -39,8 +40,9 @@ export function imageProblem(machine: Machine, file: KernelFile): string | null 
 }
 
 /**
- * sev_es_get_jump_table_addr() and mainline sev_es_setup_ap_jump_table()'s checks: the GPA the
- * kernel can write its reset vector to, or 0 when it cannot (then no AP can start under SEV-ES).
+ * sev_es_get_jump_table_addr() as setup_real_mode() uses it: the GPA the kernel writes its reset
+ * vector to, or 0 when no AP can start under SEV-ES. An unaligned GPA is left to
+ * sevEsSetupRealMode() (mainline sev_es_setup_ap_jump_table's -EINVAL, then panic()).
  */
 function usableJumpTable(machine: Machine): bigint {
   if (machine.config.sev !== 'es') return 0n;
@@ -51,16 +53,37 @@ function usableJumpTable(machine: Machine): bigint {
     return 0n;
   }
   const gpa = r.gpa;
-  if (gpa === 0) return 0n;
-  // The test kernels identity-map the low 4 GiB only; OVMF always allocates the page below 4 GiB.
-  if (gpa % 4096 !== 0 || gpa + 4096 > Math.min(machine.config.memory, 2 ** 32)) {
-    machine.kernel.print(
-      bsp,
-      `SEV-ES: AP jump table at ${hex(gpa)} cannot be mapped: -EINVAL, APs cannot start`,
-    );
+  if (gpa === 0 || gpa % 4096 !== 0) return 0n;
+  // A limit of the test kernels, not of Linux: they identity-map the low 4 GiB only, and guest RAM
+  // ends at config.memory (OVMF always allocates the page below 4 GiB). Mainline Linux has no such
+  // check here: ioremap_encrypted() maps the page wherever it is.
+  if (gpa + 4096 > Math.min(machine.config.memory, 2 ** 32)) {
+    machine.log.append({
+      kind: 'log',
+      vcpu: 0,
+      source: 'kexec',
+      message: `test kernel limit: AP jump table at ${hex(gpa)} is outside the test kernels' identity map and RAM; APs cannot start`,
+    });
     return 0n;
   }
   return BigInt(gpa);
+}
+
+/** setup_real_mode()'s panic when sev_es_setup_ap_jump_table() fails (arch/x86/realmode/init.c). */
+export const AP_JUMP_TABLE_PANIC = 'Failed to get/update SEV-ES AP Jump Table';
+
+/**
+ * sme_sev_setup_real_mode() (arch/x86/realmode/init.c, an early initcall, before SMP bring-up):
+ * mainline sev_es_setup_ap_jump_table() returns -EINVAL for a GPA that is not page aligned ("Check if
+ * AP Jump Table is page-aligned"), and the caller panics. The panic goes through the kernel model's
+ * panic(), so a loaded crash kernel would take the CPU over. Null when the kernel goes on booting.
+ */
+function sevEsSetupRealMode(machine: Machine, file: KernelFile): BootOutcome | null {
+  const gpa = machine.config.sev === 'es' ? machine.kernel.apJumpTable : null;
+  if (gpa === null || gpa === 0 || gpa % 4096 === 0) return null;
+  const p = machine.kernel.panic(machine.vcpu(0), AP_JUMP_TABLE_PANIC);
+  const after = p.kind === 'took-over' ? `; ${p.by} took cpu0 over` : '; cpu0 stopped';
+  return { kind: 'failed', why: `kernel ${file.name} panicked: ${AP_JUMP_TABLE_PANIC}${after}` };
 }
 
 function reserveLoaderMemory(machine: Machine): void {
@@ -96,8 +119,10 @@ export function placeKernel(machine: Machine, file: KernelFile): void {
   );
 }
 
-/** Runs the kernel until its SMP bring-up report, then the blob install. */
+/** Runs the kernel until its SMP bring-up report (unless setup_real_mode panics), then the blob install. */
 export function awaitKernel(machine: Machine, session: KexecSession, file: KernelFile): BootOutcome {
+  const panicked = sevEsSetupRealMode(machine, file);
+  if (panicked) return panicked;
   const id = kernelId(file);
   const r = runUntil(
     machine,
