@@ -40,6 +40,7 @@ export const expectStep = coreStep({
   summary: 'Check registers, memory, vCPU states, the negotiated protocol, events, termination, files',
   schema: {
     ...schema,
+    json: () => ({ ...schema.json(), minProperties: 1 }),
     parse(v, path, ctx) {
       const out = schema.parse(v, path, ctx) as Record<string, unknown>;
       if (Object.keys(out).length === 0)

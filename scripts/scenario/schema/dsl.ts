@@ -192,7 +192,8 @@ export function bytes(): Schema<Uint8Array> {
     expected,
     json: () => ({
       anyOf: [
-        { type: 'string', pattern: '^[\\s0-9a-fA-F]*$' },
+        // Whitespace anywhere, hex digits in pairs: what parse() accepts.
+        { type: 'string', pattern: '^\\s*([0-9a-fA-F]\\s*[0-9a-fA-F]\\s*)*$' },
         { type: 'array', items: { type: 'integer', minimum: 0, maximum: 255 } },
       ],
     }),

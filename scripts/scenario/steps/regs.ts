@@ -2,7 +2,8 @@
 
 import { defined, isMapping, type Schema } from '../schema/dsl.ts';
 import { describeValue, didYouMean, listOf, SchemaError } from '../schema/path.ts';
-import { REGISTERS, registerValue, vcpuIndex } from './common.ts';
+import { REGISTERS, vcpuIndex } from './common.ts';
+import { registerValueFor } from './register-widths.ts';
 import { coreStep, OK } from './step.ts';
 
 export interface RegisterValues {
@@ -10,7 +11,7 @@ export interface RegisterValues {
   regs: Array<[string, bigint]>;
 }
 
-/** `{vcpu: 0, rax: 0x1234, rip: 0x7c00}`: a vCPU and register values. */
+/** `{vcpu: 0, rax: 0x1234, rip: 0x7c00}`: a vCPU and register values, each within its register's width. */
 const registerMapInline: Schema<RegisterValues> = {
   expected: `a mapping with vcpu and register names (${listOf(REGISTERS, 8)})`,
   json: () => ({
@@ -18,7 +19,7 @@ const registerMapInline: Schema<RegisterValues> = {
     required: ['vcpu'],
     properties: {
       vcpu: vcpuIndex.json(),
-      ...Object.fromEntries(REGISTERS.map((r) => [r, registerValue.json()])),
+      ...Object.fromEntries(REGISTERS.map((r) => [r, registerValueFor(r).json()])),
     },
     additionalProperties: false,
   }),
@@ -35,7 +36,7 @@ const registerMapInline: Schema<RegisterValues> = {
           `unknown register '${k}'${didYouMean(k, REGISTERS)}; expected vcpu or a register name such as rax, eip, cs, cr0`,
           'key',
         );
-      regs.push([k, registerValue.parse(raw, [...path, k], ctx)]);
+      regs.push([k, registerValueFor(k).parse(raw, [...path, k], ctx)]);
     }
     return { vcpu: vcpuIndex.parse(v.vcpu, [...path, 'vcpu'], ctx), regs };
   },

@@ -8,16 +8,13 @@ import { bytes, defined, describe, int, obj, type Schema } from '../schema/dsl.t
 import { registerValue, vcpuIndex } from './common.ts';
 import { coreStep, OK } from './step.ts';
 
+/** One 64-bit value per GHCB field, by its svm.h name. */
+export const GHCB_FIELD_VALUES = Object.fromEntries(
+  GHCB_FIELD_NAMES.map((f) => [f, registerValue]),
+) as Record<GhcbField, Schema<bigint>>;
+
 /** GHCB fields by their svm.h names, each optional. */
-export const ghcbFields = defined(
-  'ghcb-fields',
-  obj({
-    optional: Object.fromEntries(GHCB_FIELD_NAMES.map((f) => [f, registerValue])) as Record<
-      GhcbField,
-      Schema<bigint>
-    >,
-  }),
-);
+export const ghcbFields = defined('ghcb-fields', obj({ optional: GHCB_FIELD_VALUES }));
 
 export const vmgexitStep = coreStep({
   kind: 'vmgexit',
