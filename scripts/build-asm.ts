@@ -135,6 +135,19 @@ export const TARGETS: readonly Target[] = [
       symbolsDoc: `Symbols of the scenario test blob ${name}.S (offsets in the page).`,
     }),
   ),
+  {
+    name: 'marked_blob',
+    outDir: TEST_BLOBS,
+    objects: [
+      { src: `${TEST_BLOBS}/marked_blob.S`, flags: ['--32', '-I', '../../../plugins/jump-table/asm'] },
+    ],
+    script: `${TEST_BLOBS}/blob.lds`,
+    emulation: 'elf_i386',
+    output: 'bin',
+    symbolsConst: 'MARKED_BLOB_SYMBOLS',
+    symbolsDoc:
+      'Symbols of the scenario test blob marked_blob.S: the shipped blob plus a marker (offsets in the page).',
+  },
 ];
 
 /** Runs one binutils tool; a failure throws with the tool's own message. */
