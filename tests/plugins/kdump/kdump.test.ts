@@ -8,6 +8,8 @@ import {
   crashKexec,
   kdumpCrash,
   kdumpSession,
+  PR_REG_NAMES,
+  regsOf,
   writeHostDump,
   writeVmcore,
 } from '../../../plugins/kdump/index.ts';
@@ -18,31 +20,31 @@ import { GHCB_BASE, gdbBytes, gdbRegisters, loadedMachine, scratchDir, tool } fr
 const MARK_GPA = 0x180_0000;
 const MARK = [0x53, 0x45, 0x56, 0x2d, 0x45, 0x53, 0x21, 0x0a]; // "SEV-ES!\n"
 
-/** Registers gdb shows that the CPU model has under the same names. */
-const GDB_REGS = [
-  'rax',
-  'rbx',
-  'rcx',
-  'rdx',
-  'rsi',
-  'rdi',
-  'rbp',
-  'rsp',
-  'r8',
-  'r15',
-  'rip',
-  'eflags',
-  'cs',
-  'ss',
-  'ds',
-];
-const cpuName = (r: string) => (r === 'eflags' ? 'rflags' : r);
+/** Every pr_reg field: gdb shows each under the same name (orig_rax, fs_base and gs_base included). */
+const GDB_REGS = [...PR_REG_NAMES];
 
-function crashed(): { m: Machine; before: Record<string, bigint>[]; dir: string } {
+/**
+ * Gives each CPU distinct values in the registers the test kernel leaves at 0 (r9-r15, rbp and the
+ * FS/GS bases), so a note that dropped or swapped one of them cannot match by accident.
+ */
+function seedRegisters(m: Machine): void {
+  for (const v of m.vcpus) {
+    const seeded = ['r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rbp'];
+    for (const [i, r] of seeded.entries()) v.cpu.setReg(r, BigInt(0x1000 * (v.index + 1) + i));
+    v.cpu.setReg('fs_base', 0x7f_0000n + BigInt(v.index));
+    v.cpu.setReg('gs_base', 0x8f_0000n + BigInt(v.index));
+  }
+}
+
+/** pr_reg as crash_save_cpu() would fill it from the CPU's state now (orig_rax -1: not a syscall). */
+const prReg = (m: Machine, cpu: number): Record<string, bigint> => regsOf((r) => m.vcpu(cpu).cpu.getReg(r));
+
+function crashed(cpu = 0): { m: Machine; before: Record<string, bigint>[]; dir: string } {
   const m = loadedMachine();
   m.memory.write(MARK_GPA, Uint8Array.from(MARK));
-  const before = m.vcpus.map((v) => Object.fromEntries(GDB_REGS.map((r) => [r, v.cpu.getReg(cpuName(r))])));
-  const r = crashKexec(m, 0);
+  seedRegisters(m);
+  const before = m.vcpus.map((v) => prReg(m, v.index));
+  const r = crashKexec(m, cpu);
   if (r.kind !== 'captured') throw new Error(r.why);
   return { m, before, dir: scratchDir() };
 }
@@ -103,7 +105,7 @@ describe('kdump on a 4-vCPU SEV-ES guest running test kernel A', () => {
     expect(idt.slice(2, 6)).toEqual([0x10, 0x00, 0x00, 0x8e]);
   });
 
-  test("each thread's registers in gdb are the CPU's registers at the crash", () => {
+  test("each thread's 27 pr_reg fields in gdb are the CPU's registers at the crash", () => {
     const threads = gdbRegisters(vmcore, GDB_REGS);
     expect([...threads.keys()].sort()).toEqual([1, 2, 3, 4]);
     for (let cpu = 0; cpu < 4; cpu++) expect(threads.get(cpu + 1)).toEqual(before[cpu]!);
@@ -142,3 +144,23 @@ function excludedTouched(m: Machine): number {
       if (m.memory.ramPage(gpa / 4096, false)) n += 4096;
   return n;
 }
+
+describe("kdump after a crash on cpu2: the other CPUs' notes come from the NMI callback (guest code)", () => {
+  const { m, before, dir } = crashed(2);
+  const vmcore = join(dir, 'vmcore');
+  writeVmcore(m, vmcore);
+  const threads = gdbRegisters(vmcore, GDB_REGS);
+
+  test('the crashing AP: crash_setup_regs() of the kernel model, all 27 fields', () => {
+    expect(kdumpCrash(m)).toMatchObject({ cpu: 2, stopped: [0, 1, 3], crashingNoteBy: 'kernel model' });
+    expect(threads.get(3)).toEqual(before[2]!);
+  });
+
+  // cpu1 and cpu3 idle in HLT, so their registers when the NMI arrives are those before the crash.
+  // cpu0 was running kernel code: where the NMI caught it is not known beforehand.
+  test.each([1, 3])('AP cpu%i, stopped by the NMI: its saved pt_regs, all 27 fields', (cpu) => {
+    expect(threads.get(cpu + 1)).toEqual(before[cpu]!);
+    expect(threads.get(cpu + 1)!.r15).toBe(BigInt(0x1000 * (cpu + 1) + 6));
+    expect(threads.get(cpu + 1)!.gs_base).toBe(0x8f_0000n + BigInt(cpu));
+  });
+});
