@@ -16,6 +16,7 @@ import { Hypervisor } from './hypervisor/hypervisor.ts';
 import { MAX_VCPUS, type MachineConfig } from './machine-config.ts';
 import { GuestMemory, type MemorySnapshot } from './memory/guest-memory.ts';
 import { attachPlatformDevices, type PlatformDevices } from './platform-devices.ts';
+import { ReportedPluginFailure } from './plugin-guard.ts';
 import { PluginHost, type PluginStates } from './plugin-host.ts';
 import { SVM_VMGEXIT, SVM_VMGEXIT_SET_AP_JUMP_TABLE } from './sev/exit-codes.ts';
 import { Ghcb } from './sev/ghcb.ts';
@@ -385,11 +386,16 @@ export class Machine {
     return gpa < this.memory.size && this.memory.isEncrypted(gpa);
   }
 
+  /**
+   * A handler that threw inside a handler chain. What plugins register is guarded (plugin-guard.ts) and
+   * reports itself under the plugin's name; what reaches here otherwise is core's own.
+   */
   private pluginFailed(where: string, e: unknown): void {
+    if (e instanceof ReportedPluginFailure) return;
     this.log.append({
       kind: 'plugin-error',
-      plugin: where,
-      message: e instanceof Error ? e.message : String(e),
+      plugin: 'core',
+      message: `${where}: ${e instanceof Error ? e.message : String(e)}`,
     });
   }
 

@@ -6,6 +6,16 @@ import type { ExitRow } from './hypervisor/exit-table.ts';
 import type { HostVcpu } from './hypervisor/host-vcpu.ts';
 import type { MsrProtocolHandler } from './hypervisor/msr-protocol.ts';
 import type { Machine } from './machine.ts';
+import {
+  guardExitRow,
+  guardInitHandler,
+  guardMmioDevice,
+  guardMsrProtocol,
+  guardPanicHandler,
+  guardPortDevice,
+  guardVcHandler,
+  type PluginFailureReport,
+} from './plugin-guard.ts';
 
 /**
  * A user-facing command a plugin adds to the REPL (`kexec load FILE`, `blob show`, ...).
@@ -85,6 +95,9 @@ export interface RegisterOptions {
  * Everything `setup(api)` may do. Registrations are made through this object only, so the host can
  * undo each one: if setup throws, or the plugin is loaded again, the machine is left as it was before.
  * Handlers for one selector run in registration order (overrides first) until one claims the event.
+ * A device or handler that throws is one `plugin-error` event (`plugin` = the plugin's name, `message`
+ * = what failed and the error) and the machine goes on as without it: the port or MMIO read is all
+ * ones, the write is dropped, the next handler (or core) decides.
  */
 export interface PluginApi {
   /** The machine the plugin is loaded into: memory, vCPUs, hypervisor and guest-kernel models, log. */
@@ -386,25 +399,32 @@ export class PluginHost {
     const m = this.machine;
     let unkeyed = 0;
     const hex = (n: number) => `0x${n.toString(16)}`;
+    // What the plugin registers is guarded: a throw is one plugin-error event under the plugin's name.
+    const report: PluginFailureReport = (what, e) =>
+      m.log.append({
+        kind: 'plugin-error',
+        plugin: owner,
+        message: `${what}: ${e instanceof Error ? e.message : String(e)}`,
+      });
     return {
       machine: m,
       onVmgexit: (row, opts) => {
         this.claim(owner, `VMGEXIT ${hex(row.exitCode)}`, opts, m.hv.knowsExit(row.exitCode), undos);
-        undos.push(m.hv.addExit(row, opts?.override === true));
+        undos.push(m.hv.addExit(guardExitRow(row, report), opts?.override === true));
       },
       onMsrProtocol: (h, opts) => {
         this.claim(owner, `MSR protocol request ${hex(h.code)}`, opts, m.hv.knowsMsrProtocol(h.code), undos);
-        undos.push(m.hv.addMsrProtocol(h.code, h, opts?.override === true));
+        undos.push(m.hv.addMsrProtocol(h.code, guardMsrProtocol(h, report), opts?.override === true));
       },
       onVc: (h, opts) => {
         this.claim(owner, `#VC ${hex(h.exitCode)}`, opts, m.kernel.knowsVc(h.exitCode), undos);
-        undos.push(m.kernel.addVcHandler(h, opts?.override === true));
+        undos.push(m.kernel.addVcHandler(guardVcHandler(h, report), opts?.override === true));
       },
       onInit: (handler) => {
-        undos.push(m.hv.onInit(handler));
+        undos.push(m.hv.onInit(guardInitHandler(handler, report)));
       },
       onPanic: (handler) => {
-        undos.push(m.kernel.addPanicHandler(handler));
+        undos.push(m.kernel.addPanicHandler(guardPanicHandler(handler, report)));
       },
       onSnapshot: (state) => {
         const key = state.key ?? `${owner}#${unkeyed++}`;
@@ -416,10 +436,10 @@ export class PluginHost {
         });
       },
       addPortDevice: (base, count, device) => {
-        undos.push(m.ports.add(base, count, device));
+        undos.push(m.ports.add(base, count, guardPortDevice(device, report)));
       },
       addMmioDevice: (gpa, length, device) => {
-        m.memory.addMmio(gpa, length, device);
+        m.memory.addMmio(gpa, length, guardMmioDevice(device, gpa, report));
         undos.push(() => m.memory.removeMmio(gpa));
       },
       addCommand: (c) => {

@@ -23,6 +23,9 @@ export const PORT_SPACE = 0x10000;
 /** All ones of an access width: what an unclaimed port reads as. */
 const ALL_ONES = { 1: 0xff, 2: 0xffff, 4: 0xffff_ffff } as const satisfies Record<PortSize, number>;
 
+/** What an unclaimed port (or a device that failed) reads as for an access of `size` bytes. */
+export const portAllOnes = (size: PortSize): number => ALL_ONES[size];
+
 interface PortRange {
   readonly base: number;
   readonly count: number;

@@ -122,7 +122,7 @@ describe('panic() in the guest kernel model', () => {
     );
     m.run({ maxInstructions: 1000 });
     expect(m.log.events.filter((e) => e.kind === 'plugin-error')).toMatchObject([
-      { plugin: 'panic handler broken', message: 'boom' },
+      { plugin: 'p', message: 'panic handler broken: boom' },
     ]);
     expect(calls).toEqual(['next cpu0: Returned from Terminate-Request to Hypervisor']);
   });
