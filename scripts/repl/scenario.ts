@@ -12,7 +12,7 @@ export async function runScenario(s: Session, file: string): Promise<string> {
   const p = await prepareScenario(file);
   if (!p.ok)
     throw new CommandError(
-      `${formatDiagnostic(p.error)}; example: scenario run scenarios/ap-jump-table.yaml`,
+      `${formatDiagnostic(p.error)}; example: scenario run scenarios/jump-table/table-get-zero.yaml`,
     );
   const r = await executePrepared(p, { outDir: null });
   s.replaceMachine(p.machine);

@@ -172,7 +172,7 @@ describe('bad command lines', () => {
     ['ghcb cpl = 0x100', '0x100 does not fit in cpl (8 bits); example: ghcb sw_exit_info_2 = 0x5'],
     [
       'xp/4xw 0x10000000',
-      '0x10000000..0x10000010 is outside guest memory (0x0..0x10000000); example: xp/8xb 0xfffff000',
+      '0x10000000..0x10000010 is outside guest memory (0x0..0x10000000); example: xp/8xb 0x7c00',
     ],
     ['load /nonexistent.bin @ 0x1000', 'cannot load /nonexistent.bin: ENOENT'],
     [

@@ -125,15 +125,9 @@ export const memoryRows: readonly CommandRow[] = [
     group: 'memory',
     args: [arg.format(), arg.address('GPA')],
     summary: 'examine guest-physical memory as the guest sees it (plaintext)',
-    example: 'xp/8xb 0xfffff000',
+    example: 'xp/8xb 0x7c00',
     run: (a, s) =>
-      examine(
-        s,
-        'physical',
-        a.has('/NFU') ? a.text('/NFU') : undefined,
-        a.bigint('GPA'),
-        'xp/8xb 0xfffff000',
-      ),
+      examine(s, 'physical', a.has('/NFU') ? a.text('/NFU') : undefined, a.bigint('GPA'), 'xp/8xb 0x7c00'),
   }),
   ...setRows,
   row({
@@ -229,7 +223,7 @@ export const memoryRows: readonly CommandRow[] = [
     group: 'memory',
     args: [arg.address('GPA')],
     summary: 'what a guest-physical page is: private or shared, reserved by whom, MMIO device',
-    example: 'mem-info 0xfff00000',
+    example: 'mem-info 0x1000',
     run: (a, s) => {
       const gpa = a.bigint('GPA');
       const m = s.machine.memory;

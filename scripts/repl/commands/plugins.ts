@@ -4,17 +4,23 @@ import { loadPlugin } from '../plugin-loader.ts';
 import { type CommandRow, row } from '../row.ts';
 import type { Session } from '../session.ts';
 
-/** The example of a plugin command: an `Example: ...` in its usage, else a usage line that starts with its name. */
+/** A usage alternative with nothing left to fill in: no `FILE`-style name, `a|b` choice, `[option]` or path. */
+const concrete = (form: string): boolean => !/[A-Z]{2}|\||\[|\.\.\.|path\/to/.test(form);
+
+/**
+ * The example of a plugin command: an `Example: ...` in its usage, else the first alternative of a
+ * usage line (`cpu offline 2 | cpu online 2`) that starts with the command's name and can be typed as
+ * it stands, else the last usage line.
+ */
 export function exampleOf(c: Pick<PluginCommand, 'name' | 'usage'>): string {
   const marked = [...c.usage.matchAll(/examples?:\s*(.+)$/gim)].at(-1)?.[1];
   if (marked) return marked.trim();
-  return (
-    c.usage
-      .split('\n')
-      .map((l) => l.trim().replace(/^usage:?\s*/i, ''))
-      .filter((l) => l.startsWith(c.name))
-      .at(-1) ?? c.name
-  );
+  const lines = c.usage
+    .split('\n')
+    .map((l) => l.trim().replace(/^usage:?\s*/i, ''))
+    .filter((l) => l.startsWith(c.name));
+  const forms = lines.flatMap((l) => l.split(/\s+\|\s+/)).filter((f) => f.startsWith(c.name));
+  return forms.find(concrete) ?? lines.at(-1) ?? c.name;
 }
 
 /**
@@ -80,7 +86,7 @@ export const pluginRows: readonly CommandRow[] = [
     group: 'plugins',
     args: [arg.word('NAME'), arg.opt(arg.word('JSON'))],
     summary: 'load a built-in plugin by name or a plugin module by path, with options as JSON',
-    example: 'plugin load ./my-plugin.ts {"verbose":true}',
+    example: `plugin load mmio '{"emulate":true}'`,
     run: async (a, s) => {
       let options: Record<string, unknown> = {};
       if (a.has('JSON')) {
@@ -88,7 +94,7 @@ export const pluginRows: readonly CommandRow[] = [
           options = JSON.parse(a.text('JSON')) as Record<string, unknown>;
         } catch (e) {
           throw new CommandError(
-            `JSON: ${(e as Error).message}; example: plugin load ./my-plugin.ts {"verbose":true}`,
+            `JSON: ${(e as Error).message}; example: plugin load mmio '{"emulate":true}'`,
           );
         }
       }

@@ -99,7 +99,7 @@ export const sessionRows: readonly CommandRow[] = [
     group: 'session',
     args: [arg.file()],
     summary: "run a scenario file's steps on its own machine, then work on that machine",
-    example: 'scenario run scenarios/ap-jump-table.yaml',
+    example: 'scenario run scenarios/jump-table/table-get-zero.yaml',
     run: (a, s) => runScenario(s, a.text('FILE')),
   }),
   row({

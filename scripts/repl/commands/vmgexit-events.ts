@@ -197,7 +197,7 @@ const SHAPED: readonly EventRow[] = [
     key: 'MMIO_READ',
     args: [arg.value('GPA'), arg.value('LEN')],
     summary: 'MMIO read into the shared buffer (vc_do_mmio: info1 GPA, info2 length, sw_scratch)',
-    example: 'vmgexit mmio-read 0xfed00000 4',
+    example: 'vmgexit mmio-read 0xfee00030 4',
     build: (a) => ({ info1: a.bigint('GPA'), info2: a.bigint('LEN'), scratch: true }),
     show: (g, req) => {
       const n = Math.min(Number(req.info2), GHCB_SHARED_BUFFER.size);
@@ -213,7 +213,7 @@ const SHAPED: readonly EventRow[] = [
     key: 'MMIO_WRITE',
     args: [arg.value('GPA'), arg.hex('HEX')],
     summary: 'MMIO write of the given bytes from the shared buffer',
-    example: 'vmgexit mmio-write 0xfed00010 01000000',
+    example: 'vmgexit mmio-write 0xb8000 41074207',
     build: (a) => {
       const data = a.bytes('HEX');
       return { info1: a.bigint('GPA'), info2: BigInt(data.length), shared: data, scratch: true };

@@ -85,7 +85,7 @@ describe('examining memory', () => {
     const s = newSession();
     s.machine.memory.addMmio(0xfe00000, 0x1000, { name: 'probe', read: () => 0x55n, write: () => {} });
     expect(await fails(s, 'xp/4xb 0xfe00000')).toBe(
-      "0xfe00000..0xfe00004 reaches MMIO of 'probe' at 0xfe00000; use vmgexit mmio-read 0xfe00000 4 to read it as the guest does; example: xp/8xb 0xfffff000",
+      "0xfe00000..0xfe00004 reaches MMIO of 'probe' at 0xfe00000; use vmgexit mmio-read 0xfe00000 4 to read it as the guest does; example: xp/8xb 0x7c00",
     );
   });
 });

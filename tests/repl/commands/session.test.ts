@@ -64,7 +64,7 @@ describe('session commands', () => {
     const m = s.machine;
     const msg = await fails(s, 'scenario run /nonexistent/x.yaml');
     expect(msg).toStartWith('/nonexistent/x.yaml:');
-    expect(msg).toEndWith('; example: scenario run scenarios/ap-jump-table.yaml');
+    expect(msg).toEndWith('; example: scenario run scenarios/jump-table/table-get-zero.yaml');
     expect(s.machine).toBe(m);
   });
 });
