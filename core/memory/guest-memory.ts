@@ -103,6 +103,8 @@ export class GuestMemory {
   // ---- Guest view: plaintext, MMIO ranges dispatched to their devices ----
 
   read(gpa: number, length: number): Uint8Array {
+    // Checked before the buffer is made, so a bad length is a MemoryError, not a RangeError.
+    checkRange(gpa, length, 'read');
     const out = new Uint8Array(length);
     for (const seg of this.map.segments(gpa, length, 'read')) {
       const dst = out.subarray(seg.gpa - gpa, seg.gpa - gpa + seg.length);
@@ -154,8 +156,9 @@ export class GuestMemory {
     return this.readSlow(gpa, 8);
   }
 
-  /** Stores the low 8 bits of `value`. */
+  /** Stores `value`, an 8-bit integer (unsigned, or signed two's complement). */
   write8(gpa: number, value: number): void {
+    if (!((value | 0) === value && value >= -0x80 && value <= 0xff)) badValue('write8', gpa, value, 8);
     this.onStore?.(gpa, 1);
     const p = this.pages.get(Math.floor(gpa / PAGE_SIZE));
     const off = gpa % PAGE_SIZE;
@@ -163,8 +166,9 @@ export class GuestMemory {
     else this.writeSlow(gpa, 1, BigInt(value & 0xff));
   }
 
-  /** Stores the low 16 bits of `value`, little endian. */
+  /** Stores `value`, a 16-bit integer (unsigned, or signed two's complement), little endian. */
   write16(gpa: number, value: number): void {
+    if (!((value | 0) === value && value >= -0x8000 && value <= 0xffff)) badValue('write16', gpa, value, 16);
     this.onStore?.(gpa, 2);
     const p = this.pages.get(Math.floor(gpa / PAGE_SIZE));
     const off = gpa % PAGE_SIZE;
@@ -176,8 +180,10 @@ export class GuestMemory {
     }
   }
 
-  /** Stores the low 32 bits of `value`, little endian. */
+  /** Stores `value`, a 32-bit integer (unsigned, or signed two's complement), little endian. */
   write32(gpa: number, value: number): void {
+    if (!(Number.isInteger(value) && value >= -0x8000_0000 && value <= 0xffff_ffff))
+      badValue('write32', gpa, value, 32);
     this.onStore?.(gpa, 4);
     const p = this.pages.get(Math.floor(gpa / PAGE_SIZE));
     const off = gpa % PAGE_SIZE;
@@ -191,8 +197,10 @@ export class GuestMemory {
     }
   }
 
-  /** Stores the low 64 bits of `value` (two's complement for negatives), little endian. */
+  /** Stores `value`, a 64-bit integer (unsigned, or signed two's complement), little endian. */
   write64(gpa: number, value: bigint): void {
+    if (!(typeof value === 'bigint' && value >= -(1n << 63n) && value < 1n << 64n))
+      badValue('write64', gpa, value, 64);
     this.onStore?.(gpa, 8);
     const view = this.views.get(Math.floor(gpa / PAGE_SIZE));
     const off = gpa % PAGE_SIZE;
@@ -224,10 +232,14 @@ export class GuestMemory {
     return this.encryption.get(Math.floor(gpa / PAGE_SIZE)) ?? this.defaultEncrypted;
   }
 
-  /** Firmware-reserved RAM (the e820 reserved type): owned by firmware, still writable by the OS. */
+  /**
+   * Firmware-reserved RAM (the e820 reserved type): owned by firmware, still writable by the OS. Whole
+   * pages, as firmware allocates them (edk2 AllocateReservedPages).
+   */
   reserve(gpa: number, length: number, owner: string): void {
     const call = `reserve(${hex(gpa)}, ${hex(length)})`;
     this.map.checkRam(gpa, length, 'reserve');
+    this.map.checkPages(gpa, length, 'reserve', 'firmware reserves whole pages');
     if (length === 0 || owner === '') {
       throw new MemoryError(`${call} is empty or has no owner: give a non-zero length and an owner name.`);
     }
@@ -383,4 +395,17 @@ export class GuestMemory {
       }
     }
   }
+}
+
+/** A store of a value its width cannot hold: refused rather than cut down to the low bits. */
+function badValue(op: string, gpa: number, value: number | bigint, bits: number): never {
+  const at = Number.isInteger(gpa) && gpa >= 0 ? hex(gpa) : String(gpa);
+  const shown =
+    typeof value === 'bigint'
+      ? `${value < 0n ? '-' : ''}0x${(value < 0n ? -value : value).toString(16)}`
+      : String(value);
+  throw new MemoryError(
+    `${op}(${at}, ${shown}): the value is not a${bits === 8 ? 'n' : ''} ${bits}-bit integer; give an integer from ` +
+      `-2**${bits - 1} to 2**${bits} - 1.`,
+  );
 }

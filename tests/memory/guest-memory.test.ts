@@ -80,7 +80,9 @@ describe('guest view round-trips', () => {
   const mem = new GuestMemory({ size: 0x100000 });
 
   test.each([
-    ['write8/read8', 0x1000, () => mem.write8(0x1000, 0x1ab), () => mem.read8(0x1000), 0xab],
+    ['write8/read8', 0x1000, () => mem.write8(0x1000, 0xab), () => mem.read8(0x1000), 0xab],
+    ['write8 of -1', 0x1001, () => mem.write8(0x1001, -1), () => mem.read8(0x1001), 0xff],
+    ['write16 of -2', 0x1002, () => mem.write16(0x1002, -2), () => mem.read16(0x1002), 0xfffe],
     ['write16/read16', 0x2001, () => mem.write16(0x2001, 0xbeef), () => mem.read16(0x2001), 0xbeef],
     ['write32/read32', 0x3003, () => mem.write32(0x3003, 0xfeedface), () => mem.read32(0x3003), 0xfeedface],
     ['write32 of -1', 0x3100, () => mem.write32(0x3100, -1), () => mem.read32(0x3100), 0xffffffff],
@@ -95,7 +97,7 @@ describe('guest view round-trips', () => {
     expect([...mem.read(0x4000, 8)]).toEqual([0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01]);
     mem.write64(0x4008, -2n);
     expect(mem.read64(0x4008)).toBe(0xfffffffffffffffen);
-    mem.write64(0x4010, 0x1_0000_0000_0000_0001n);
+    mem.write64(0x4010, 1n);
     expect(mem.read64(0x4010)).toBe(1n);
     mem.ramPage(4, false)![0x17] = 0x80;
     expect(mem.read64(0x4010)).toBe(0x8000000000000001n);
@@ -154,6 +156,53 @@ describe('address errors', () => {
   ])('%s is a MemoryError naming the address', (_name, access, named) => {
     expect(access).toThrow(MemoryError);
     expect(access).toThrow(named);
+  });
+
+  test('a negative length is a MemoryError naming the call, not a RangeError', () => {
+    expect(() => mem.read(0, -1)).toThrow(MemoryError);
+    expect(() => mem.read(0, -1)).toThrow(
+      'read(0x0, -1) is not a valid range: give a non-negative integer address and length that end at or below 2**52.',
+    );
+  });
+
+  test.each<[string, () => void, string]>([
+    ['write8 of 300', () => mem.write8(0, 300), 'write8(0x0, 300): the value is not an 8-bit integer'],
+    ['write8 of -129', () => mem.write8(0, -129), 'write8(0x0, -129)'],
+    ['write8 of 1.5', () => mem.write8(0, 1.5), 'write8(0x0, 1.5)'],
+    ['write16 of 0x10000', () => mem.write16(2, 0x10000), 'write16(0x2, 65536): the value is not a 16-bit'],
+    [
+      'write32 of 2**32',
+      () => mem.write32(4, 2 ** 32),
+      'write32(0x4, 4294967296): the value is not a 32-bit',
+    ],
+    ['write32 of NaN', () => mem.write32(4, Number.NaN), 'write32(0x4, NaN)'],
+    [
+      'write64 of 2**64 + 1',
+      () => mem.write64(8, 0x1_0000_0000_0000_0001n),
+      'write64(0x8, 0x10000000000000001): the value is not a 64-bit integer; give an integer from -2**63 to 2**64 - 1.',
+    ],
+    ['write64 of -(2**63) - 1', () => mem.write64(8, -(2n ** 63n) - 1n), 'write64(0x8, -0x8000000000000001)'],
+  ])('%s is a MemoryError naming the value; memory is unchanged', (_name, access, named) => {
+    expect(access).toThrow(MemoryError);
+    expect(access).toThrow(named);
+    expect(mem.read64(0)).toBe(0n);
+    expect(mem.read64(8)).toBe(0n);
+  });
+
+  test('the widest values still store: 0xff, 0xffff, 0xffffffff, 2**64 - 1 and -2**63', () => {
+    const m = new GuestMemory({ size: 0x1000 });
+    m.write8(0, 0xff);
+    m.write16(2, 0xffff);
+    m.write32(4, 0xffff_ffff);
+    m.write64(8, 2n ** 64n - 1n);
+    m.write64(16, -(2n ** 63n));
+    expect([m.read8(0), m.read16(2), m.read32(4), m.read64(8), m.read64(16)]).toEqual([
+      0xff,
+      0xffff,
+      0xffff_ffff,
+      0xffff_ffff_ffff_ffffn,
+      0x8000_0000_0000_0000n,
+    ]);
   });
 
   test('the message says what RAM is', () => {
@@ -234,7 +283,7 @@ describe('reserved ranges', () => {
   test('a firmware reservation is found from any address inside it and stays writable', () => {
     const mem = new GuestMemory({ size: 0x100000 });
     mem.reserve(0x9f000, 0x1000, 'ovmf-ap-jump-table');
-    mem.reserve(0x1000, 0x10, 'acpi');
+    mem.reserve(0x1000, 0x1000, 'acpi');
     expect(mem.reservedAt(0x9f000)).toEqual({ base: 0x9f000, length: 0x1000, owner: 'ovmf-ap-jump-table' });
     expect(mem.reservedAt(0x9ffff)?.owner).toBe('ovmf-ap-jump-table');
     expect(mem.reservedAt(0xa0000)).toBeUndefined();
@@ -247,16 +296,22 @@ describe('reserved ranges', () => {
   test('overlapping reservations are refused naming the owner', () => {
     const mem = new GuestMemory({ size: 0x100000 });
     mem.reserve(0x9f000, 0x1000, 'ovmf');
-    expect(() => mem.reserve(0x9e800, 0x1000, 'kernel')).toThrow(
-      "reserve(0x9e800, 0x1000) overlaps the range reserved by 'ovmf' at 0x9f000 (0x1000 bytes): " +
+    expect(() => mem.reserve(0x9e000, 0x2000, 'kernel')).toThrow(
+      "reserve(0x9e000, 0x2000) overlaps the range reserved by 'ovmf' at 0x9f000 (0x1000 bytes): " +
         'reserved ranges may not overlap.',
     );
   });
 
-  test('a reservation past RAM or over MMIO is refused', () => {
+  test('a reservation past RAM, over MMIO or not of whole pages is refused', () => {
     const mem = new GuestMemory({ size: 0x100000 });
     mem.addMmio(0xb8000, 0x8000, new ProbeDevice());
     expect(() => mem.reserve(0xff000, 0x2000, 'x')).toThrow('goes past the end of RAM');
+    expect(() => mem.reserve(0x123, 0x10, 'fw')).toThrow(
+      'reserve(0x123, 0x10) is not whole pages: firmware reserves whole pages, so give a non-zero address ' +
+        'and length that are multiples of 0x1000.',
+    );
+    expect(() => mem.reserve(0x2000, 0x800, 'fw')).toThrow('is not whole pages');
+    expect(mem.reservedRanges()).toEqual([]);
     expect(() => mem.reserve(0xb0000, 0x10000, 'x')).toThrow("overlaps the MMIO range of 'probe'");
   });
 });
@@ -267,7 +322,7 @@ describe('MMIO dispatch', () => {
     const dev = new ProbeDevice();
     mem.addMmio(0xfec00000, 0x1000, dev);
     mem.write32(0xfec00010, 0xcafef00d);
-    mem.write8(0xfec00001, 0x1ff);
+    mem.write8(0xfec00001, 0xff);
     mem.write64(0xfec00020, 0x1122334455667788n);
     expect(mem.read16(0xfec00004)).toBe(0xa5a4);
     expect(mem.read64(0xfec00000)).toBe(0xa7a6a5a4a3a2a1a0n);
