@@ -71,3 +71,46 @@ describe('field encoders put data in the documented bit ranges', () => {
   test('SNP-only requests are 0x010, 0x012, 0x014', () =>
     expect([...p.SNP_ONLY_MSR_REQUESTS].sort()).toEqual([0x010, 0x012, 0x014]));
 });
+
+// Bit positions from the GHCB MSR protocol table: PSC req 55:52 op, 51:12 GFN; PSC resp 63:32 error;
+// preferred and registered GHCB GPA 63:12 GFN; GHCBInfo 11:0 is the code.
+describe('SNP field encoders round-trip through their decoders', () => {
+  test.each([
+    [1, 0xab_cdef_0123n, 0x001a_bcde_f012_3014n],
+    [2, 0x12345n, 0x0020_0000_1234_5014n],
+    [2, 0xff_ffff_ffffn, 0x002f_ffff_ffff_f014n],
+  ])('PSC request op %p GFN %p is %p and decodes back', (op, gfn, value) => {
+    expect(p.pscReq(op, gfn)).toBe(value);
+    expect(p.decodePscReq(value)).toEqual({ op, gfn });
+  });
+
+  test('decodePscReq reads only bits 55:12: bits 63:56 and the code are not part of op or GFN', () => {
+    expect(p.decodePscReq(0xff1f_ffff_ffff_f014n)).toEqual({ op: 1, gfn: 0xff_ffff_ffffn });
+  });
+
+  test('PSC request refuses an op wider than 4 bits and a GFN wider than 40', () => {
+    expect(() => p.pscReq(0x10, 1n)).toThrow('4-bit');
+    expect(() => p.pscReq(1, 0x100_0000_0000n)).toThrow('40-bit');
+  });
+
+  test('PSC response: the error in 63:32, code 0x015', () => {
+    expect(p.pscResp(0)).toBe(0x015n);
+    expect(p.pscResp(0x1234)).toBe(0x0000_1234_0000_0015n);
+    // A negative error is its 32-bit two's complement.
+    expect(p.pscResp(-1)).toBe(0xffff_ffff_0000_0015n);
+  });
+
+  test.each([
+    ['regGpaReq', p.regGpaReq, 0x12345n, 0x1234_5012n],
+    ['regGpaResp', p.regGpaResp, 0x12345n, 0x1234_5013n],
+    ['prefGpaResp', p.prefGpaResp, 0x7f000n, 0x7f00_0011n],
+    ['regGpaResp', p.regGpaResp, 0xf_ffff_ffff_ffffn, 0xffff_ffff_ffff_f013n],
+  ] as const)('%s of GFN %p is %p; decodeGfn gives the GFN back', (_name, encode, gfn, value) => {
+    expect(encode(gfn)).toBe(value);
+    expect(p.decodeGfn(value)).toBe(gfn);
+  });
+
+  test('the preferred-GPA "none" response decodes to the all-ones GFN', () => {
+    expect(p.decodeGfn(p.prefGpaResp(p.PREF_GPA_NONE))).toBe(0xf_ffff_ffff_ffffn);
+  });
+});
