@@ -225,3 +225,35 @@ describe('what the hypervisor can see', () => {
     expect((plain.vcpus[1]!.cpu as BareCpu).resets).toBe(1);
   });
 });
+
+describe('exits with required inputs (KVM sev_es_validate_vmgexit) -> GHCB_ERR_MISSING_INPUT (4)', () => {
+  test.each<[string, Fields, string]>([
+    ['DR7 write without RAX', exit(0x37), 'SVM_EXIT_WRITE_DR7 needs rax'],
+    ['RDPMC without RCX', exit(0x6f), 'SVM_EXIT_RDPMC needs rcx'],
+    ['MONITOR without RAX, RCX, RDX', exit(0x8a), 'SVM_EXIT_MONITOR needs rax, rcx, rdx'],
+    ['MONITOR with only RAX', { ...exit(0x8a), rax: 0n }, 'SVM_EXIT_MONITOR needs rcx, rdx'],
+    ['MONITOR without RDX', { ...exit(0x8a), rax: 0n, rcx: 0n }, 'SVM_EXIT_MONITOR needs rdx'],
+    ['MWAIT without RAX, RCX', exit(0x8b), 'SVM_EXIT_MWAIT needs rax, rcx'],
+    ['MWAIT without RCX', { ...exit(0x8b), rax: 0n }, 'SVM_EXIT_MWAIT needs rcx'],
+  ])('%s', (_name, fields, why) => {
+    const r = protocolRig();
+    const out = rawExit(r, fields);
+    expect([out.info1, out.info2]).toEqual([2n, 4n]);
+    expect(r.events('vmgexit-result').at(-1)).toMatchObject({
+      result: 'malformed',
+      error: `GHCB_ERR_MISSING_INPUT (${why})`,
+    });
+    expect(r.hv.terminated).toBeNull();
+  });
+
+  test.each<[string, Fields]>([
+    ['DR7 write with RAX', { ...exit(0x37), rax: 0x400n }],
+    ['RDPMC with RCX', { ...exit(0x6f), rcx: 0n }],
+    ['MONITOR with RAX, RCX, RDX', { ...exit(0x8a), rax: 0n, rcx: 0n, rdx: 0n }],
+    ['MWAIT with RAX, RCX', { ...exit(0x8b), rax: 0n, rcx: 0n }],
+  ])('%s is handled: sw_exit_info_1 = 0', (_name, fields) => {
+    const r = protocolRig();
+    expect(rawExit(r, fields).info1).toBe(0n);
+    expect(r.events('vmgexit-result').at(-1)?.result).toBe('ok');
+  });
+});
