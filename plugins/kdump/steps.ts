@@ -112,6 +112,13 @@ function pathStep(
       const r = write(machine, dumpPath(file, ctx));
       if (r.kind === 'failed') return fail(`${kind} is written`, r.why);
       kdumpSession(machine).written[remember] = r.path;
+      // `sevlab run` lists the files steps wrote from these lines ("<what> written to <path>").
+      machine.log.append({
+        kind: 'log',
+        vcpu: null,
+        source: 'kdump',
+        message: `${kind} written to ${r.path}`,
+      });
       return { ok: true, note: dumpText(kind, r) };
     },
   };

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isPathSpec } from '../plugins/load.ts';
@@ -10,6 +10,7 @@ import { formatJunit } from '../scenario/reporters/junit.ts';
 import { progress } from '../scenario/reporters/progress.ts';
 import { formatTable } from '../scenario/reporters/table.ts';
 import { formatTrace } from '../scenario/reporters/trace.ts';
+import type { ScenarioResult } from '../scenario/result.ts';
 import { prepareScenario } from '../scenario/scenario.ts';
 import { formatDiagnostic } from '../scenario/source.ts';
 import { type Command, UsageError } from './types.ts';
@@ -27,7 +28,9 @@ Exit status: 0 all passed, 1 an expectation failed, 2 invalid input.
   --seed S       override every scenario's machine.seed
   --plugin P     load plugin P into every scenario after its own: a built-in name or a module path
                  (repeatable)
-  --out DIR      artifacts: DIR/<scenario>/events.jsonl and whatever steps write
+  --out DIR      artifacts: DIR/<scenario>/events.jsonl and whatever steps write (the scenario's path
+                 relative to the working folder; without --out, steps write into a temporary folder
+                 that is deleted after the scenario; the run lists every file steps wrote)
   --json         print the results as JSON instead of the table
   --junit FILE   write JUnit XML for CI systems
   --trace FILE   write Chrome trace-event JSON (open it in Perfetto: ui.perfetto.dev)
@@ -144,6 +147,9 @@ export async function runCommandMain(argv: readonly string[]): Promise<number> {
   live.end();
   const wall = performance.now() - start;
   console.log(args.json ? formatJson(results, wall) : formatTable(results, wall));
+  const written = writtenFiles(results);
+  // JSON stays alone on stdout: the list goes to stderr then.
+  if (written.length) (args.json ? console.error : console.log)(formatWritten(written, args.out));
   if (args.out)
     for (const r of results)
       write(join(scenarioOutDir(args.out, r.file), 'events.jsonl'), eventsJsonl(r.events));
@@ -151,6 +157,39 @@ export async function runCommandMain(argv: readonly string[]): Promise<number> {
   if (args.trace) write(args.trace, formatTrace(results));
   const failed = results.some((r) => r.outcome.kind !== 'pass');
   return failed ? 1 : 0;
+}
+
+/** A file a step wrote: its log line says "<what> written to <path>" (the kdump dump steps). */
+export interface WrittenFile {
+  scenario: string;
+  what: string;
+  path: string;
+}
+
+const WRITTEN = /^(\S+) written to (.+)$/;
+
+export function writtenFiles(results: readonly ScenarioResult[]): WrittenFile[] {
+  return results.flatMap((r) =>
+    r.events.flatMap((e) => {
+      const m = e.kind === 'log' ? WRITTEN.exec(e.message) : null;
+      return m ? [{ scenario: r.file, what: m[1]!, path: m[2]! }] : [];
+    }),
+  );
+}
+
+/** One line per file; a file the run's temporary folder took with it says so. */
+export function formatWritten(files: readonly WrittenFile[], out: string | null): string {
+  const lines = files.map((f) => {
+    const gone = !existsSync(f.path);
+    const where =
+      gone && out === null
+        ? ' (in a temporary folder, deleted after the run: give --out DIR to keep it)'
+        : gone
+          ? ' (no longer there)'
+          : '';
+    return `  ${f.scenario}: ${f.what} ${f.path}${where}`;
+  });
+  return ['written by steps:', ...lines].join('\n');
 }
 
 const eventsJsonl = (events: readonly object[]) => events.map((e) => `${JSON.stringify(e)}\n`).join('');

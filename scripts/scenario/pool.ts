@@ -4,7 +4,7 @@
  * so the order in which workers finish changes nothing in any result.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { runScenarioFile } from './execute.ts';
 import type { ScenarioResult } from './result.ts';
 
@@ -30,15 +30,20 @@ export interface PoolOptions {
   onResult?(result: ScenarioResult, done: number, total: number): void;
 }
 
-/** Where one scenario's artifacts go under --out. */
-export const scenarioOutDir = (outDir: string, file: string): string =>
-  join(
-    outDir,
-    file
-      .replace(/\.ya?ml$/, '')
-      .replace(/^(\.\.\/)+/, '')
-      .replace(/^\//, ''),
-  );
+/**
+ * Where one scenario's artifacts go under --out: DIR/<its path without .yaml>, the path taken
+ * relative to the working folder, or to DIR when the file lies there; any other file gets
+ * DIR/<its folder's name>/<name>, so an absolute scenario path is never nested under DIR.
+ */
+export function scenarioOutDir(outDir: string, file: string): string {
+  const abs = resolve(file);
+  const name = (p: string) => p.replace(/\.ya?ml$/, '');
+  for (const base of [process.cwd(), resolve(outDir)]) {
+    const r = relative(base, abs);
+    if (r !== '' && !r.startsWith('..') && !isAbsolute(r)) return join(outDir, name(r));
+  }
+  return join(outDir, basename(dirname(abs)), name(basename(abs)));
+}
 
 function jobFor(id: number, file: string, opts: PoolOptions): WorkerJob {
   const outDir = opts.outDir === null ? null : scenarioOutDir(opts.outDir, file);

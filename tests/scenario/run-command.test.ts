@@ -1,9 +1,9 @@
 // `sevlab run` end to end in a child process, and the pieces it is made of.
 import { describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseRunArgs } from '../../scripts/commands/run.ts';
 import { parseShard, shardOf } from '../../scripts/scenario/discover.ts';
 import { runScenarioFile } from '../../scripts/scenario/execute.ts';
@@ -229,5 +229,73 @@ export default definePlugin({
     expect(r.stderr.trim()).toBe(
       `sevlab run: --plugin ${join(dir, 'nope.ts')}: plugin module '${join(dir, 'nope.ts')}' does not exist (looked for ${join(dir, 'nope.ts')})`,
     );
+  });
+});
+
+describe('sevlab run says where steps wrote their files', () => {
+  /** A kdump scenario that writes a vmcore and a host dump, copied to `dir`. */
+  function dumpScenario(dir: string): string {
+    const file = join(dir, 'dumps.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: dumps',
+        'machine: { vcpus: 2, memory: 256MiB, ghcb-base: 0x3000000 }',
+        'plugins: [kdump]',
+        'steps:',
+        '  - kdump-load: { boot: a }',
+        '  - crash: { cpu: 0 }',
+        '  - vmcore: vm.core',
+        '  - host-dump: host.core',
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  test('an absolute scenario path under --out DIR is not nested again: DIR/<name>/...', () => {
+    const dir = tmp();
+    const file = dumpScenario(dir);
+    const r = sevlab(file, '--out', dir);
+    expect(r.status).toBe(0);
+    const at = join(dir, 'dumps');
+    expect(existsSync(join(at, 'vm.core'))).toBe(true);
+    expect(existsSync(join(at, 'host.core'))).toBe(true);
+    expect(existsSync(join(at, 'events.jsonl'))).toBe(true);
+    expect(existsSync(join(dir, dir.slice(1)))).toBe(false);
+    const scenario = relative(process.cwd(), file);
+    expect(r.stdout.split('\n').slice(-4)).toEqual([
+      'written by steps:',
+      `  ${scenario}: vmcore ${join(at, 'vm.core')}`,
+      `  ${scenario}: host-dump ${join(at, 'host.core')}`,
+      '',
+    ]);
+  });
+
+  test('an absolute scenario path outside the working folder and DIR goes to DIR/<folder>/<name>', () => {
+    const file = dumpScenario(tmp());
+    const out = tmp();
+    const r = sevlab(file, '--out', out);
+    expect(r.status).toBe(0);
+    expect(existsSync(join(out, basename(dirname(file)), 'dumps', 'vm.core'))).toBe(true);
+  });
+
+  test('without --out the dumps are listed as deleted with the temporary folder', () => {
+    const r = sevlab(dumpScenario(tmp()));
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.includes('.core'));
+    expect(lines).toHaveLength(2);
+    for (const l of lines) {
+      expect(l).toMatch(/: (vmcore|host-dump) \S+sevlab-\w+\/(vm|host)\.core /);
+      expect(l).toEndWith(' (in a temporary folder, deleted after the run: give --out DIR to keep it)');
+      expect(existsSync(l.split(' ')[4]!)).toBe(false);
+    }
+  });
+
+  test('--json keeps stdout JSON; the list goes to stderr', () => {
+    const dir = tmp();
+    const r = sevlab(dumpScenario(dir), '--json', '--out', dir);
+    expect(JSON.parse(r.stdout).passed).toBe(1);
+    expect(r.stderr).toContain(`: vmcore ${join(dir, 'dumps', 'vm.core')}\n`);
   });
 });
