@@ -42,7 +42,8 @@ function pageFault(c: CpuState, lin: number, access: Access, present: boolean): 
   if (access === ACCESS.write) code |= PF_ERR.W;
   if (c.cpl === 3) code |= PF_ERR.U;
   if (access === ACCESS.exec && (c.efer & EFER.NXE) !== 0) code |= PF_ERR.I;
-  throw fault(VECTOR.PF, code, `page fault at linear 0x${lin.toString(16)}`, lin);
+  // Why: a canonical high address arrives sign-extended (a negative number); CR2 holds its 64-bit form.
+  throw fault(VECTOR.PF, code, `page fault at linear 0x${BigInt.asUintN(64, BigInt(lin)).toString(16)}`, lin);
 }
 
 /** The walk: guest-physical address of `lin` for `access`, or a thrown #PF. */

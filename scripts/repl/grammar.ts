@@ -119,6 +119,9 @@ export function parseArgs(specs: readonly ArgSpec[], words: readonly string[], c
       const stop = specs[specs.indexOf(spec) + 1];
       let j = i;
       while (j < words.length && !(stop?.kind === 'literal' && words[j] === stop.name)) j++;
+      // `wx ab 0x1000`: without the literal the address would be read as more bytes.
+      if (stop?.kind === 'literal' && j === words.length && j - i > 1)
+        throw new Error(`missing '${stop.name}' between the bytes and the address`);
       values.set(spec.name, parseWord(spec, words.slice(i, j).join(''), ctx));
       i = j;
       continue;

@@ -47,14 +47,7 @@ export function matchRow(
   const first = words[0]!;
   if (best === null) {
     const forms = table.filter((r) => nameWords(r)[0] === first);
-    if (forms.length > 0) {
-      const subs = [...new Set(forms.map((r) => nameWords(r)[1]))].join(', ');
-      const bad =
-        words[1] === undefined
-          ? `${first} needs one of: ${subs}`
-          : `${first} has no form '${words[1]}' (one of: ${subs})`;
-      throw new CommandError(`${bad}; example: ${forms[0]!.example}`);
-    }
+    if (forms.length > 0) throw subFormError(forms, words, 1);
     const near = closest(first, [...new Set(table.flatMap((r) => [nameWords(r)[0]!, ...(r.aliases ?? [])]))]);
     throw new CommandError(
       `unknown command '${first}'${near ? `; did you mean ${near}?` : ''} (help lists them); example: help x`,
@@ -63,13 +56,29 @@ export function matchRow(
   const rest = words.slice(nameWords(best).length);
   // `vmgexit bogus`: the bare row matched, but the word is meant as a sub-form.
   const longer = table.filter((r) => r.name.startsWith(`${best.name} `));
-  if (longer.length > 0 && rest.length > 0 && best.args.length === 0) {
-    const subs = [...new Set(longer.map((r) => nameWords(r)[nameWords(best).length]))].join(', ');
-    throw new CommandError(
-      `${best.name} has no form '${rest[0]}' (one of: ${subs}); example: ${longer[0]!.example}`,
-    );
-  }
+  if (longer.length > 0 && rest.length > 0 && best.args.length === 0)
+    throw subFormError(longer, words, nameWords(best).length);
   return { row: best, rest };
+}
+
+/**
+ * The error for words that start some rows' names but finish none: it names the first word that no
+ * row continues with (`frob` in `vmgexit ap-jump-table frob`), then the example, then the forms that
+ * would fit there, so a cut-off line still shows the example.
+ */
+function subFormError(rows: readonly CommandRow[], words: readonly string[], from: number): CommandError {
+  let depth = from;
+  let fit = rows;
+  while (depth < words.length) {
+    const deeper = fit.filter((r) => nameWords(r)[depth] === words[depth]);
+    if (deeper.length === 0) break;
+    fit = deeper;
+    depth++;
+  }
+  const head = words.slice(0, depth).join(' ');
+  const subs = [...new Set(fit.map((r) => nameWords(r)[depth]).filter((w) => w !== undefined))].join(', ');
+  const bad = words[depth] === undefined ? `${head} needs a form` : `${head} has no form '${words[depth]}'`;
+  return new CommandError(`${bad}; example: ${fit[0]!.example}; forms: ${subs}`);
 }
 
 /** The candidate nearest to `word` by edit distance, if it is near enough to be a typo. */

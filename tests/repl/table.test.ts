@@ -138,12 +138,21 @@ describe('bad command lines', () => {
     ['stpe', "unknown command 'stpe'; did you mean step? (help lists them); example: help x"],
     [
       'msr-proto',
-      'msr-proto needs one of: sev-info, cpuid, ap-reset-hold, hv-features, terminate, raw; example: msr-proto sev-info',
+      'msr-proto needs a form; example: msr-proto sev-info; forms: sev-info, cpuid, ap-reset-hold, hv-features, terminate, raw',
     ],
     [
       'vmgexit frob',
-      "vmgexit has no form 'frob' (one of: cpuid, ioio, msr, read-dr7, write-dr7, rdtsc, rdtscp, rdpmc, vmmcall, monitor, mwait, mmio-read, mmio-write, nmi-complete, ap-hlt-loop, ap-jump-table, hv-features, term-request, excp-base, invd, wbinvd, npf, psc, guest-request, ext-guest-request, ap-creation, unsupported-event, raw); example: vmgexit cpuid 0x8000001f",
+      "vmgexit has no form 'frob'; example: vmgexit cpuid 0x8000001f; forms: cpuid, ioio, msr, read-dr7, write-dr7, rdtsc, rdtscp, rdpmc, vmmcall, monitor, mwait, mmio-read, mmio-write, nmi-complete, ap-hlt-loop, ap-jump-table, hv-features, term-request, excp-base, invd, wbinvd, npf, psc, guest-request, ext-guest-request, ap-creation, unsupported-event, raw",
     ],
+    [
+      'vmgexit ap-jump-table frob',
+      "vmgexit ap-jump-table has no form 'frob'; example: vmgexit ap-jump-table get; forms: get, set",
+    ],
+    [
+      'vmgexit ap-jump-table',
+      'vmgexit ap-jump-table needs a form; example: vmgexit ap-jump-table get; forms: get, set',
+    ],
+    ['wx ab 0x1000', "wx: missing '@' between the bytes and the address; example: wx f4eb fd @ 0x7c00"],
     [
       'x/4q 0x1000',
       "'q' in '/4q' is neither a format (x d u c i) nor a unit (b h w g); example: x/4xw 0x1000",
