@@ -13,6 +13,7 @@ const SETUP: Readonly<Record<string, readonly string[]>> = {
   restore: ['snapshot before-sipi'],
   load: ['dump 0x7c00 512 blob.bin'],
   'ghcb exit': ['ghcb sw_exit_code = 0x72'],
+  'plugin unload': ['plugin load mmio'],
   assert: ['set u32 0x1000 = 0xdeadbeef'],
 };
 
