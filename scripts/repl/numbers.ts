@@ -32,7 +32,14 @@ export function parseSize(text: string): bigint | null {
   return n << shift;
 }
 
-export const hex = (v: bigint | number): string => `0x${BigInt.asUintN(64, BigInt(v)).toString(16)}`;
+/**
+ * `0x` hex of a value: non-negative values whole (a GHCB valid bitmap is 128 bits), negative ones as
+ * their 64-bit two's complement.
+ */
+export const hex = (v: bigint | number): string => {
+  const b = BigInt(v);
+  return `0x${(b < 0n ? BigInt.asUintN(64, b) : b).toString(16)}`;
+};
 
 /** Zero-padded hex without a prefix: `pad(0x1f, 4)` is `001f`. */
 export const pad = (v: bigint | number, digits: number): string =>

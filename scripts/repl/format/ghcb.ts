@@ -18,7 +18,7 @@ const MAIN: ReadonlyArray<[GhcbField, string]> = [
 const OTHERS: readonly GhcbField[] = ['cpl', 'xss', 'dr7', 'rip', 'rsp', 'rbp', 'rsi', 'rdi', 'xcr0'];
 
 /**
- * The decoded GHCB page: exit code by name, the exchange fields with their valid bits (V set, - clear),
+ * The decoded GHCB page: exit code (its name on the next line), the exchange fields with their valid bits (V set, - clear),
  * other valid fields, usage, version and the raw valid bitmap; then the staged hand edits, if any.
  */
 export function ghcbLines(bytes: Uint8Array, gpa: number, staged: StagedGhcb | null): string[] {
@@ -26,7 +26,9 @@ export function ghcbLines(bytes: Uint8Array, gpa: number, staged: StagedGhcb | n
   const code = g.get('sw_exit_code');
   const lines = [
     `page ${hex(gpa)}  usage ${g.usage}  version ${g.protocolVersion}`,
-    `exit    ${mark(g, 'sw_exit_code')} ${code === 0n ? '0' : `${exitCodeName(code)} (${hex(code)})`}`,
+    `exit    ${mark(g, 'sw_exit_code')} ${hex(code)}`,
+    // The name on its own line: SVM_VMGEXIT_AP_JUMP_TABLE alone is wider than the pane at 80 columns.
+    ...(code === 0n ? [] : [exitCodeName(code)]),
     ...MAIN.map(([f, label]) => cell(g, f, label)),
     ...OTHERS.filter((f) => g.isValid(f)).map((f) => cell(g, f, f)),
     `valid   ${hex(g.validBitmap())}`,
