@@ -237,8 +237,16 @@ export type PluginStates = ReadonlyMap<string, unknown>;
  * to run twice (a reload first undoes the previous registrations), so keep per-machine state inside it.
  */
 export interface Plugin<O = Record<string, unknown>> {
-  /** Unique per machine: loading a plugin with a name already loaded replaces that plugin. */
+  /**
+   * Unique per machine. Loading a plugin again from the same source (a reload after an edit) replaces
+   * it; a plugin of the same name from another source is refused unless it sets `override`.
+   */
   name: string;
+  /**
+   * Replace a loaded plugin of the same name that came from another source (a built-in, another file),
+   * instead of being refused.
+   */
+  override?: boolean;
   setup(api: PluginApi, options: O): void;
 }
 
@@ -328,6 +336,14 @@ export class PluginHost {
     if (typeof plugin.setup !== 'function')
       throw new PluginError(`plugin ${plugin.name}${where} has no setup(api) function`);
     const previous = this.entries.get(plugin.name);
+    // A name clash from another source would silently drop what the user relies on (a built-in's
+    // commands and rows); only a reload (the same source or the same plugin object) or an explicit
+    // override replaces.
+    const reload = previous && (previous.source === source || previous.plugin === plugin);
+    if (previous && !reload && plugin.override !== true)
+      throw new PluginError(
+        `plugin ${plugin.name}${where}: a plugin named ${plugin.name} is already loaded from ${previous.source || 'code'}; unload it first (REPL: plugin unload ${plugin.name}) or set override: true in the plugin to replace it`,
+      );
     this.remove(plugin.name);
     const undos: Array<() => void> = [];
     const api = this.apiFor(plugin.name, undos);

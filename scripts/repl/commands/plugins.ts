@@ -105,4 +105,21 @@ export const pluginRows: readonly CommandRow[] = [
       return `loaded plugin ${name}${cmds.length ? `; commands: ${cmds.join(', ')}` : ''}`;
     },
   }),
+  row({
+    name: 'plugin unload',
+    group: 'plugins',
+    args: [arg.word('NAME')],
+    summary: 'unload a plugin: its commands, steps, handlers and devices go, its feature bits are cleared',
+    example: 'plugin unload mmio',
+    run: (a, s) => {
+      const name = a.text('NAME');
+      const loaded = s.machine.plugins.loaded();
+      if (!loaded.includes(name))
+        throw new CommandError(
+          `no plugin ${name} is loaded (${loaded.length ? loaded.join(', ') : 'none'}); example: plugin unload mmio`,
+        );
+      s.machine.plugins.remove(name);
+      return `unloaded plugin ${name}`;
+    },
+  }),
 ];
