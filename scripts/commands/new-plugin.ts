@@ -3,17 +3,39 @@
  * the starting point for prototyping a GHCB extension (plugins/README.md walks through them).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { builtinPlugins } from '../../plugins/index.ts';
 import { PLUGIN_NAME, scaffoldFiles } from '../plugins/scaffold.ts';
 import { type Command, UsageError } from './types.ts';
 
-const CORE = resolve(import.meta.dir, '../../core/index.ts');
+const REPO = resolve(import.meta.dir, '../..');
 
-/** core/index.ts as an import path from `dir`: relative, starting with ./ or ../. */
-export function coreImportPath(dir: string): string {
-  const rel = relative(dir, CORE).replaceAll('\\', '/');
-  return rel.startsWith('.') ? rel : `./${rel}`;
+/**
+ * core/index.ts as the scaffold imports it: the absolute path, as plugins/README.md recommends, so the
+ * files keep working when their folder moves (only moving sevlab itself breaks them).
+ */
+export const coreImportPath = (): string => join(REPO, 'core/index.ts').replaceAll('\\', '/');
+
+/** `word` as one shell word: as it is when it needs no quoting, else in single quotes. */
+export const shellWord = (word: string): string =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * How to start sevlab from any folder: `sevlab` is on no PATH and `npx sevlab` outside the repo asks the
+ * npm registry, so the bin script itself, run with node (it starts the Bun installed beside it).
+ */
+export const sevlabInvocation = (): string => `node ${shellWord(join(REPO, 'scripts/sevlab.mjs'))}`;
+
+/** The commands to try the scaffold with, each runnable as it is from `dir`. */
+export function nextSteps(name: string): string[] {
+  // The Bun that runs sevlab, when `bun` is not on the PATH (sevlab installs it under node_modules).
+  const bun = Bun.which('bun') ? 'bun' : shellWord(process.execPath);
+  const sevlab = sevlabInvocation();
+  return [
+    `${bun} test ${name}.test.ts`,
+    `${sevlab} run ${name}.yaml`,
+    `${sevlab} repl --plugin ./${name}.ts`,
+  ];
 }
 
 function parseArgs(argv: string[]): { name: string; dir: string } {
@@ -48,12 +70,13 @@ export const newPluginCommand: Command = {
     '',
     'Writes NAME.ts (a plugin with an experimental NAE event, a REPL command and a scenario step),',
     'NAME.yaml (a scenario that loads it) and NAME.test.ts (a bun test) into DIR (default: here).',
-    'Nothing is overwritten. Then: bun test NAME.test.ts; sevlab run NAME.yaml; in sevlab repl,',
-    'plugin load ./NAME.ts. The guide is plugins/README.md.',
+    'Nothing is overwritten. Then it prints the commands to try them with, each runnable from DIR:',
+    'the test, the scenario (sevlab run) and the REPL with the plugin loaded. The guide is',
+    'plugins/README.md.',
   ].join('\n'),
   run(argv) {
     const { name, dir } = parseArgs(argv);
-    const files = scaffoldFiles(name, coreImportPath(dir));
+    const files = scaffoldFiles(name, coreImportPath());
     const taken = files.map((f) => join(dir, f.name)).filter((p) => existsSync(p));
     if (taken.length) throw new UsageError(`will not overwrite ${taken.join(', ')}`);
     mkdirSync(dir, { recursive: true });
@@ -61,12 +84,8 @@ export const newPluginCommand: Command = {
       writeFileSync(join(dir, f.name), f.text);
       console.log(`wrote ${join(dir, f.name)}`);
     }
-    // The Bun that runs sevlab, when `bun` is not on the PATH (sevlab installs it under node_modules).
-    const bun = Bun.which('bun') ? 'bun' : process.execPath;
-    console.log(`next: cd ${dir} && ${bun} test ${name}.test.ts`);
-    console.log(
-      `      sevlab run ${name}.yaml   (the scenario; sevlab repl --plugin ./${name}.ts to try it live)`,
-    );
+    console.log(`next, in ${dir}: the test, the scenario, the plugin live in the REPL`);
+    for (const c of nextSteps(name)) console.log(`  ${c}`);
     return 0;
   },
 };

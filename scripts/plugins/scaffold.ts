@@ -1,8 +1,8 @@
 /**
  * The files `sevlab new-plugin NAME` writes: a plugin with an experimental NAE event on both sides
  * (hypervisor exit row, guest helper), a REPL command and a scenario step; a scenario that loads it
- * by path; and a bun test. Each imports sevlab's core through `corePath`, so the three pass where they
- * are written, inside or outside the sevlab folder.
+ * by path; and a bun test. Each imports sevlab's core through `corePath` (an absolute path), so the
+ * three pass where they are written, inside or outside the sevlab folder, and after the folder moves.
  */
 
 /** Plugin names: lower-case words joined by dashes, usable as a file name, a command and a step kind. */
@@ -164,7 +164,7 @@ test('the REPL command and the scenario step', async () => {
 `;
 }
 
-/** The three files for plugin `name`, importing core from `corePath` (relative to where they are written). */
+/** The three files for plugin `name`, importing core from `corePath` (the absolute path of core/index.ts). */
 export function scaffoldFiles(name: string, corePath: string): ScaffoldFile[] {
   return [
     { name: `${name}.ts`, text: pluginFile(name, corePath) },

@@ -43,8 +43,8 @@ runs on and still exits 1). --events also prints the events each command produce
   --memory SIZE       guest RAM, e.g. 256M, 4G
   --protocol MIN..MAX GHCB protocol range the hypervisor supports
   --jump-table GPA    AP jump table page firmware registers, or none
-  --plugin NAME|FILE  load this plugin (repeatable); default: every built-in plugin
-  --no-plugins        load no plugin
+  --plugin NAME|FILE  load this plugin too, after the built-in or the scenario's ones (repeatable)
+  --no-plugins        load no built-in plugin (only the --plugin ones)
   --no-boot           skip firmware start-up (protocol negotiation, AP_JUMP_TABLE SET)
   --history FILE      prompt history file (default $SEVLAB_HISTORY or ~/.sevlab_history)
 

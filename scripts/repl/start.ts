@@ -32,20 +32,20 @@ async function buildMachine(o: ReplOptions): Promise<{ machine: Machine; boot: b
 }
 
 /**
- * A ready session: machine built, plugins loaded (the scenario's, else `--plugin`s, else every
- * built-in one), firmware boot done. Returns lines worth telling the user (plugins that failed).
+ * A ready session: machine built, plugins loaded (the scenario's, else every built-in one unless
+ * `--no-plugins`; then the `--plugin`s), firmware boot done. Returns lines worth telling the user
+ * (plugins that failed).
  */
 export async function startSession(o: ReplOptions): Promise<{ session: Session; notes: string[] }> {
   const { machine, boot } = await buildMachine(o);
   const notes: string[] = [];
-  if (o.scenario === undefined && !o.noPlugins) {
-    if (o.plugins.length === 0) notes.push(...loadBuiltinPlugins(machine));
-    for (const p of o.plugins) {
-      try {
-        await loadPlugin(machine, p);
-      } catch (e) {
-        throw new OptionError((e as Error).message);
-      }
+  if (o.scenario === undefined && !o.noPlugins) notes.push(...loadBuiltinPlugins(machine));
+  // `--plugin` adds to what is loaded (the built-ins or the scenario's), as `sevlab run --plugin` does.
+  for (const p of o.plugins) {
+    try {
+      await loadPlugin(machine, p);
+    } catch (e) {
+      throw new OptionError((e as Error).message);
     }
   }
   if (boot && !machine.boot()) notes.push(`firmware boot stopped the VM: ${machine.hv.terminated?.reason}`);
