@@ -42,6 +42,10 @@ export async function runChunked(s: Session, req: RunRequest): Promise<{ stop: M
 /** The instruction at the vCPU's CS:IP as text, or why there is none. */
 export function nextInstruction(s: Session, index = s.selected): string {
   const cpu = s.machine.vcpu(index).cpu;
+  // Why: at reset CS:IP is f000:fff0 with CS base 0xffff0000, above the RAM of a small machine; the
+  // bytes read there decode as nothing, which says less than where the fetch goes.
+  const where = cpu.translate(linearPc(cpu), 'exec');
+  if ('gpa' in where && where.gpa >= s.machine.memory.size) return '(fetch: outside memory)';
   const bytes = cpu.fetchBytes(15);
   if (bytes.length === 0) return '(no code: the fetch faults)';
   const r = decode(bytes, 0, bytes.length, cpu.codeSizeNow as CodeSize);

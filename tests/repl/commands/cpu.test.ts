@@ -39,7 +39,7 @@ describe('running code', () => {
   test('set $REG and vcpu select', async () => {
     const s = newSession();
     expect(await ok(s, 'set $rbx = $rdx+1')).toBe('$rbx = 0xa00f12');
-    expect(await ok(s, 'vcpu 2')).toBe('cpu2 real f000:fff0 wait SIPI  (bad: invalid)');
+    expect(await ok(s, 'vcpu 2')).toBe('cpu2 real f000:fff0 wait SIPI  (fetch: outside memory)');
     expect(s.selected).toBe(2);
     expect(await ok(s, 'vcpus 1 2')).toBe(
       ' 1 real     f000:fff0        wait SIPI\n*2 real     f000:fff0        wait SIPI',
