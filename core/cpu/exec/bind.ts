@@ -265,9 +265,16 @@ function shiftBinder(op: number, byte: boolean, one: boolean): Binder {
     const size = byte ? 1 : i.opSize;
     if (size === 8 || i.mod !== 3) return null;
     const n = (one ? 1 : Number(i.imm)) & 0x1f;
-    if (n === 0) return () => {};
     const mask = SIZE_MASK[size]!;
     const [d, dsh] = place(i.rm, size, i.rex !== 0);
+    // A zero count keeps value and flags but a 32-bit register is still written: bits 63:32 clear (shift.ts).
+    if (n === 0) {
+      return size === 4
+        ? (c) => {
+            c.rh[d] = 0;
+          }
+        : () => {};
+    }
     if (size === 4) {
       return (c) => {
         c.r[d] = shift32(c, op, c.r[d]! >>> 0, n, 4);

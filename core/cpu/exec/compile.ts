@@ -181,7 +181,8 @@ function template(i: Insn): string | null {
     const size = sh[2]!.startsWith('Eb') ? 1 : i.opSize;
     if (size === 8 || i.mod !== 3) return null;
     const n = (sh[2]!.endsWith('1') ? 1 : Number(i.imm)) & 0x1f;
-    if (n === 0) return '';
+    // A zero count leaves flags and value but still clears bits 63:32 of a 32-bit register (shift.ts).
+    if (n === 0) return size === 4 ? `rh[${i.rm}] = 0;` : '';
     const op = SHIFT_NAMES.indexOf(sh[1] as (typeof SHIFT_NAMES)[number]);
     return writeReg(i.rm, size, rex, `h.shift32(c, ${op}, ${readReg(i.rm, size, rex)}, ${n}, ${size})`);
   }

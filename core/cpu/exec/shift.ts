@@ -1,8 +1,10 @@
 /**
  * Group 2 shifts and rotates (ROL ROR RCL RCR SHL SHR SAL SAR) by 1, CL or imm8, and SHLD/SHRD
  * (AMD APM Vol. 3, "ROL" ... "SHRD"). The count is masked to 5 bits (6 with 64-bit operands); a zero
- * count changes nothing, flags included. Rotates touch only CF and OF; shifts set SF ZF PF CF OF and
- * leave AF cleared (the manual calls it undefined).
+ * count leaves the flags and the low bits alone, but a 32-bit register destination is still written,
+ * so in 64-bit mode bits 63:32 are cleared (AMD APM Vol. 1, "64-Bit-Mode Registers", zero-extension
+ * of 32-bit results; AMD EPYC hardware does this for a zero count too). Rotates touch
+ * only CF and OF; shifts set SF ZF PF CF OF and leave AF cleared (the manual calls it undefined).
  */
 import { ARITH_FLAGS, carryFlag, FLAG, LAZY, LAZY_CFOF, SIZE_MASK, settleFlags, szp } from '../flags.ts';
 import type { Insn } from '../insn.ts';
@@ -178,7 +180,10 @@ export function shiftE(c: CpuState, i: Insn, op: number, size: number, count: nu
   if (i.mod === 3) {
     const rex = i.rex !== 0;
     const a = getReg(c, i.rm, size, rex);
-    if (n === 0) return;
+    if (n === 0) {
+      if (size === 4) setReg(c, i.rm, 4, a, rex);
+      return;
+    }
     const r = size === 8 ? shift64(c, op, a, c.hi32, n) : shift32(c, op, a, n, size);
     setReg(c, i.rm, size, r, rex, c.hi32);
     return;
@@ -217,8 +222,12 @@ function doubleShift(c: CpuState, i: Insn, left: boolean, count: number): void {
   const size = i.opSize;
   const w = size * 8;
   const n = count & (size === 8 ? 0x3f : 0x1f);
-  if (n === 0) return;
   const rex = i.rex !== 0;
+  if (n === 0) {
+    // A zero count still writes a 32-bit register back (bits 63:32 cleared), as for group 2 above.
+    if (size === 4 && i.mod === 3) setReg(c, i.rm, 4, getReg(c, i.rm, 4, rex), rex);
+    return;
+  }
   const lin = i.mod === 3 ? 0 : eaLinear(c, i, size);
   const dst = i.mod === 3 ? getReg(c, i.rm, size, rex) : readLin(c, lin, size);
   const d = size === 8 ? big(dst, c.hi32) : BigInt(dst);
