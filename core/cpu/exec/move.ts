@@ -204,7 +204,13 @@ export const moveHandlers = {
   setccEb: (c: CpuState, i: Insn) => writeE(c, i, 1, condition(c, i.opcode & 0xf) ? 1 : 0),
 };
 
-/** CMPXCHG: compare rAX with r/m; equal: r/m = reg, else rAX = r/m. The destination is always written. */
+/**
+ * CMPXCHG: compare rAX with r/m; equal: r/m = reg, else rAX = r/m. A memory destination is always
+ * written (the locked read-modify-write cycle). A register destination is left alone when the compare
+ * fails, as on AMD processors (AMD APM Vol. 3 "CMPXCHG"; an EPYC host keeps bits 63:32 of a 32-bit
+ * destination): this models an AMD SEV-ES guest, so the Intel behaviour (SDM Vol. 2A "CMPXCHG": the
+ * destination is written back, which zero-extends a 32-bit register) is not followed.
+ */
 function cmpxchg(c: CpuState, i: Insn, size: number): void {
   const lin = i.mod === 3 ? 0 : eaLinear(c, i, size);
   const rex = i.rex !== 0;
@@ -219,8 +225,8 @@ function cmpxchg(c: CpuState, i: Insn, size: number): void {
   const srcHi = c.hi32;
   const out = equal ? src : d;
   const outHi = equal ? srcHi : dhi;
-  if (i.mod === 3) setReg(c, i.rm, size, out, rex, outHi);
-  else writeLin(c, lin, size, out, outHi);
+  if (i.mod !== 3) writeLin(c, lin, size, out, outHi);
+  else if (equal) setReg(c, i.rm, size, out, rex, outHi);
   if (!equal) setReg(c, 0, size, d, rex, dhi);
 }
 
