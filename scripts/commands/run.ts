@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { Machine, machineConfig } from '../../core/index.ts';
 import { isPathSpec } from '../plugins/load.ts';
 import { discover, parseShard, type Shard, shardOf } from '../scenario/discover.ts';
 import { resolvePlugin } from '../scenario/plugins.ts';
@@ -27,7 +28,7 @@ Exit status: 0 all passed, 1 an expectation failed, 2 invalid input.
   --shard I/N    run only the I-th of N equal slices of the sorted file list (CI machines)
   --seed S       override every scenario's machine.seed
   --plugin P     load plugin P into every scenario after its own: a built-in name or a module path
-                 (repeatable)
+                 (repeatable); it is loaded and set up once first, so a broken one is one line
   --out DIR      artifacts: DIR/<scenario>/events.jsonl and whatever steps write (the scenario's path
                  relative to the working folder; without --out, steps write into a temporary folder
                  that is deleted after the scenario; the run lists every file steps wrote)
@@ -120,6 +121,12 @@ export async function runCommandMain(argv: readonly string[]): Promise<number> {
   for (const spec of args.plugins) {
     const r = await resolvePlugin(spec, process.cwd());
     if (!r.ok) throw new UsageError(`--plugin ${spec}: ${r.message}`);
+    // Setup is tried once on a default machine, so a plugin that throws is one line, not one per scenario.
+    try {
+      new Machine(machineConfig({})).plugins.use(r.plugin, {}, r.source);
+    } catch (e) {
+      throw new UsageError(`--plugin ${spec}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   // Every file is checked before any runs: invalid input means no partial run.
   const seed = {

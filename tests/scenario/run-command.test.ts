@@ -223,6 +223,24 @@ export default definePlugin({
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("hello.yaml:3:5: steps[0].hello: unknown step 'hello'");
   });
+  test('a plugin whose setup throws is one line before any scenario, exit 2, not one per scenario', async () => {
+    await Bun.write(
+      join(dir, 'bad', 'throws.ts'),
+      `import { definePlugin } from '${core}';\nexport default definePlugin({ name: 'throws', setup() { throw new Error('no VMSA area'); } });\n`,
+    );
+    for (const n of [1, 2, 3])
+      await Bun.write(join(dir, 'many', `s${n}.yaml`), `name: s${n}\nsteps:\n  - run: {}\n`);
+    const r = spawnSync(process.execPath, [cli, 'run', 'many', '--plugin', './bad/throws.ts'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    const file = join(dir, 'bad', 'throws.ts');
+    expect([r.status, r.stdout, r.stderr]).toEqual([
+      2,
+      '',
+      `sevlab run: --plugin ${file}: plugin throws (${file}) failed in setup: no VMSA area\n`,
+    ]);
+  });
   test('a plugin file that does not exist is one usage line naming it, exit 2', () => {
     const r = run('--plugin', './nope.ts');
     expect(r.status).toBe(2);
