@@ -64,7 +64,8 @@ export function App({ session, history, historyFile, notes = [] }: AppProps) {
       if (c.candidates.length > 1) print(c.candidates.join('  '));
       return c.line;
     },
-    onScroll: (pages) => setCons((c) => consoleScroll(c, pages * Math.max(1, L.console - 1), L.console)),
+    onScroll: (pages) =>
+      setCons((c) => consoleScroll(c, pages * Math.max(1, L.console - 2), L.console, L.columns)),
     onInterrupt: (text) => {
       if (session.busy) session.interruptRequested = true;
       else print(`${PROMPT}${text}^C`);

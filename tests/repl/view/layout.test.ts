@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import {
+  type ConsoleRow,
   consoleAppend,
   consoleScroll,
   consoleView,
@@ -45,15 +46,27 @@ describe('layout', () => {
   });
 });
 
+const texts = (rows: readonly ConsoleRow[]) => rows.map((r) => r.text);
+
 describe('console', () => {
-  test('appends, scrolls back, and follows new output again', () => {
+  test('appends, scrolls back, and follows new output again; markers say what is out of view', () => {
     let c = consoleAppend(emptyConsole, 'a\nb\nc\nd\ne');
-    expect(consoleView(c, 2)).toEqual(['d', 'e']);
-    c = consoleScroll(c, 2, 2);
-    expect(consoleView(c, 2)).toEqual(['b', 'c']);
-    c = consoleScroll(c, 10, 2);
-    expect(consoleView(c, 2)).toEqual(['a', 'b']);
+    expect(texts(consoleView(c, 3, 80))).toEqual(['↑ 3 more lines (PgUp)', 'd', 'e']);
+    c = consoleScroll(c, 1, 3, 80);
+    expect(texts(consoleView(c, 3, 80))).toEqual(['↑ 3 more lines (PgUp)', 'd', '↓ 1 newer lines (PgDn)']);
+    c = consoleScroll(c, 10, 3, 80);
+    expect(texts(consoleView(c, 3, 80))).toEqual(['a', 'b', '↓ 3 newer lines (PgDn)']);
     c = consoleAppend(c, 'f');
-    expect(consoleView(c, 2)).toEqual(['e', 'f']);
+    expect(texts(consoleView(c, 3, 80))).toEqual(['↑ 4 more lines (PgUp)', 'e', 'f']);
+    expect(texts(consoleView(consoleAppend(emptyConsole, 'a\nb'), 3, 80))).toEqual(['a', 'b']);
+  });
+
+  test('a long line wraps at the width (an error keeps its example and its colour)', () => {
+    const c = consoleAppend(emptyConsole, 'error: vmgexit has no form; example: vmgexit cpuid 1');
+    expect(consoleView(c, 4, 20)).toEqual([
+      { text: 'error: vmgexit has n', tone: 'error' },
+      { text: 'o form; example: vmg', tone: 'error' },
+      { text: 'exit cpuid 1', tone: 'error' },
+    ]);
   });
 });
