@@ -24,11 +24,10 @@ import { lpnOf } from './tlb.ts';
 export type { Block };
 
 export type CodeHookFn = (at: { cs: number; rip: bigint; linear: number }) => 'stop' | undefined;
-export type InterruptHookFn = (event: { vector: number; errorCode: number; kind: string }) => void;
+export type { InterruptHookFn } from './state.ts';
 
 export class Executor extends CpuState {
   readonly codeHooks = new Map<number, CodeHookFn[]>();
-  readonly interruptHooks: InterruptHookFn[] = [];
   /** Linear address whose code hooks already ran and stopped the previous run. */
   /** Linear address whose code hooks already ran and stopped the previous run (kept in snapshots). */
   protected breakResume = Number.NaN;
@@ -223,8 +222,7 @@ export class Executor extends CpuState {
   }
 
   private notify(vector: number, errorCode: number, kind: EventKind): true {
-    for (const h of this.interruptHooks) h({ vector, errorCode, kind });
-    return true;
+    return this.onInterrupt(vector, errorCode, kind);
   }
 
   private deliverEvent(): void {

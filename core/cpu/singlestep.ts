@@ -102,7 +102,10 @@ export class SingleStepRunner {
   constructor(opts: { compileAfter?: number; specialise?: boolean } = {}) {
     this.cache.compileAfter = opts.compileAfter ?? Number.POSITIVE_INFINITY;
     this.cache.specialise = opts.specialise ?? true;
-    this.cpu.addInterruptHook((e) => this.vectors.push(e.vector));
+    // The cases' `exception` names faults only; INT n/INT3/INTO are part of the instruction.
+    this.cpu.addInterruptHook((e) => {
+      if (e.kind !== 'software') this.vectors.push(e.vector);
+    });
   }
 
   /** Vectors delivered during the current case, in order. */

@@ -6,6 +6,7 @@
 import type { DecodeCache } from './decode-cache.ts';
 import { FLAGS_FIXED, type FlagState, LAZY, type LazyOp } from './flags.ts';
 import type { CodeSize } from './insn.ts';
+import type { EventKind } from './interrupts.ts';
 import type { CpuMemory } from './memory-port.ts';
 import type { Platform } from './platform.ts';
 import type { StopReason } from './stop-reason.ts';
@@ -30,6 +31,9 @@ export type MemHook = (access: {
   write: boolean;
   value: number;
 }) => void;
+
+/** An interrupt hook: the vector, the error code (-1 when none) and why it is delivered. */
+export type InterruptHookFn = (event: { vector: number; errorCode: number; kind: EventKind }) => void;
 
 export class CpuState implements FlagState {
   /**
@@ -115,6 +119,8 @@ export class CpuState implements FlagState {
   /** Memory-access hooks; while any exist the TLB stays empty so every access reaches them. */
   memHooks = 0;
   memHookList: MemHook[] = [];
+  /** Interrupt hooks: told of every event delivered (exception, INT n/INT3/INTO, external, NMI). */
+  readonly interruptHooks: InterruptHookFn[] = [];
 
   constructor(
     readonly memory: CpuMemory,
@@ -131,5 +137,10 @@ export class CpuState implements FlagState {
 
   onMemAccess(linear: number, gpa: number, size: number, write: boolean, value: number): void {
     for (const h of this.memHookList) h({ linear, gpa, size, write, value });
+  }
+
+  onInterrupt(vector: number, errorCode: number, kind: EventKind): true {
+    for (const h of this.interruptHooks) h({ vector, errorCode, kind });
+    return true;
   }
 }

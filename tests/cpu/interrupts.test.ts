@@ -1,15 +1,18 @@
 import { describe, expect, test } from 'bun:test';
 import { assemble, loadReal, rig, run32 } from './helpers/asm.ts';
 
-/** Flat 32-bit GDT and an IDT whose gates are listed as `vector: handler` pairs. */
-function tables(gates: [number, string, number?][]): string {
+/**
+ * Flat 32-bit GDT (0x08 code, 0x10 data, then `extra` descriptors from 0x18) and an IDT whose gates are
+ * listed as `vector: handler` pairs.
+ */
+function tables(gates: [number, string, number?][], extra: string[] = []): string {
   const rows = gates
     .map(([v, h, type]) => ` .org idt + ${v * 8}\n .word ${h}, 0x08, ${type ?? 0x8e00}, 0`)
     .join('\n');
   return `
  .balign 8
 gdt:
- .quad 0, 0x00cf9a000000ffff, 0x00cf92000000ffff
+ .quad ${['0', '0x00cf9a000000ffff', '0x00cf92000000ffff', ...extra].join(', ')}
 gdt_end:
 gdtr:
  .word gdt_end - gdt - 1
@@ -85,6 +88,50 @@ handler:
   });
 });
 
+describe('interrupt hooks', () => {
+  test('INT n, INT3 and INTO (OF=1) are reported as software events; INTO with OF=0 is not', () => {
+    const r = rig();
+    const a = assemble(
+      `	.code16
+	.globl _start
+_start:
+	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %ss
+	movw	$0x7000, %sp
+	movw	$handler, 0x80 * 4
+	movw	$handler, 3 * 4
+	movw	$handler, 4 * 4
+	movw	$0, 0x80 * 4 + 2
+	movw	$0, 3 * 4 + 2
+	movw	$0, 4 * 4 + 2
+	int	$0x80
+	int3
+	into
+	movb	$0x7f, %al
+	addb	$1, %al
+	into
+	hlt
+handler:
+	incw	%dx
+	iret`,
+      0x8000,
+    );
+    loadReal(r, a, 0x8000);
+    const seen: { vector: number; errorCode: number; kind: string }[] = [];
+    const hook = r.cpu.addInterruptHook((e) => seen.push(e));
+    r.cpu.setReg('dx', 0n);
+    expect(r.cpu.run({ maxInstructions: 50 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('dx')).toBe(3n);
+    expect(seen).toEqual([
+      { vector: 0x80, errorCode: -1, kind: 'software' },
+      { vector: 3, errorCode: -1, kind: 'software' },
+      { vector: 4, errorCode: -1, kind: 'software' },
+    ]);
+    r.cpu.removeHook(hook);
+  });
+});
+
 describe('protected mode', () => {
   test('#GP pushes an error code through a 32-bit interrupt gate', () => {
     const r = rig();
@@ -107,6 +154,112 @@ ${tables([[13, 'gp_handler']])}`,
     expect(r.cpu.getReg('ebx')).toBe(0x18n);
     expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.at!);
     expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.gp_handler! + 2));
+  });
+
+  // 0x18: a data segment with P=0. 0x20: an expand-up, writable, 32-bit data segment, limit 0x6fff (G=0).
+  const NOT_PRESENT = '0x00cf12000000ffff';
+  const SMALL_STACK = '0x0040920000006fff';
+
+  test('loading a not-present DS is #NP with the selector as error code, through the IDT', () => {
+    const r = rig();
+    const a = run32(
+      r,
+      ` lgdtl gdtr
+ lidtl idtr
+ movl $0x7000, %esp
+ movw $0x18, %ax
+at:
+ movw %ax, %ds
+ hlt
+np_handler:
+ popl %ebx
+ hlt
+${tables([[11, 'np_handler']], [NOT_PRESENT])}`,
+    );
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('ebx')).toBe(0x18n);
+    expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.at!);
+    expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.np_handler! + 2));
+    expect(r.cpu.getReg('ds')).toBe(0x10n);
+  });
+
+  test('loading a not-present SS is #SS with the selector as error code, through the IDT', () => {
+    const r = rig();
+    const a = run32(
+      r,
+      ` lgdtl gdtr
+ lidtl idtr
+ movl $0x7000, %esp
+ movw $0x18, %ax
+at:
+ movw %ax, %ss
+ hlt
+ss_handler:
+ popl %ebx
+ hlt
+${tables([[12, 'ss_handler']], [NOT_PRESENT])}`,
+    );
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    expect(r.cpu.getReg('ebx')).toBe(0x18n);
+    expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.at!);
+    expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.ss_handler! + 2));
+    expect(r.cpu.getReg('ss')).toBe(0x10n);
+  });
+
+  test('an SS-relative access past an expand-up SS limit is #SS(0), through the IDT', () => {
+    const r = rig();
+    const a = run32(
+      r,
+      ` lgdtl gdtr
+ lidtl idtr
+ movw $0x20, %ax
+ movw %ax, %ss
+ movl $0x6000, %esp
+ movl $0x6ffd, %ebp
+at:
+ movl (%ebp), %ecx
+ hlt
+ss_handler:
+ popl %ebx
+ hlt
+${tables([[12, 'ss_handler']], [NOT_PRESENT, SMALL_STACK])}`,
+    );
+    r.cpu.setReg('ebx', 0x5555n);
+    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+    // Bytes 0x6ffd..0x7000: the last one is past the limit.
+    expect(r.cpu.getReg('ebx')).toBe(0n);
+    expect(r.memory.read32(0x6000 - 12)).toBe(a.sym.at!);
+    expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.ss_handler! + 2));
+  });
+
+  test('a PUSH past an expand-up SS limit is #SS(0); delivering it on the same stack fails too: #DF, then shutdown', () => {
+    const r = rig();
+    run32(
+      r,
+      ` lgdtl gdtr
+ lidtl idtr
+ movw $0x20, %ax
+ movw %ax, %ss
+ movl $0x7002, %esp
+ pushl %eax
+ hlt
+handler:
+ hlt
+${tables(
+  [
+    [8, 'handler'],
+    [12, 'handler'],
+  ],
+  [NOT_PRESENT, SMALL_STACK],
+)}`,
+    );
+    const seen: { vector: number; errorCode: number; kind: string }[] = [];
+    r.cpu.addInterruptHook((e) => seen.push(e));
+    expect(r.cpu.run({ maxInstructions: 20 }).kind).toBe('shutdown');
+    expect(seen).toEqual([
+      { vector: 12, errorCode: 0, kind: 'exception' },
+      { vector: 8, errorCode: 0, kind: 'exception' },
+    ]);
   });
 
   test('a fault with no usable IDT escalates to #DF and then to a triple fault: shutdown', () => {

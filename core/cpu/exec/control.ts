@@ -149,8 +149,9 @@ function iret(c: CpuState, i: Insn): void {
   c.nmiBlocked = false;
 }
 
-/** INT n and friends: trap-like, the return address is the next instruction. */
+/** INT n and friends: trap-like, the return address is the next instruction; interrupt hooks see it. */
 export function softwareInterrupt(c: CpuState, vector: number): void {
+  c.onInterrupt(vector, -1, 'software');
   deliver(c, vector, -1, 'software', c.rip);
 }
 
