@@ -22,7 +22,31 @@ function split(line: string): { words: string[]; partial: string; head: string }
     .trim()
     .split(/\s+/)
     .filter((w) => w !== '');
+  // gdb's glued format, as tokenize splits it: `x/4xw $r` is `x`, `/4xw`, `$r`.
+  const slash = words[0]?.indexOf('/') ?? -1;
+  if (slash > 0) words.splice(0, 1, words[0]!.slice(0, slash), words[0]!.slice(slash));
   return { words, partial, head: line.slice(0, cut) };
+}
+
+/** The registers people reach for first (64-bit GPRs, RIP, RFLAGS), then every other name. */
+const FIRST_REGISTERS = [
+  ...['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp'],
+  ...['r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip', 'pc', 'rflags'],
+];
+const REGISTER_ORDER = new Map(
+  [...FIRST_REGISTERS, ...REGISTER_NAMES.filter((r) => !FIRST_REGISTERS.includes(r))].map((r, i) => [
+    `$${r}`,
+    i,
+  ]),
+);
+const ALL_REGISTERS = ['$pc', ...REGISTER_NAMES.map((r) => `$${r}`)];
+
+/** Registers in REGISTER_ORDER, before anything else; everything else alphabetically. */
+function byRank(a: string, b: string): number {
+  const ra = REGISTER_ORDER.get(a) ?? Number.POSITIVE_INFINITY;
+  const rb = REGISTER_ORDER.get(b) ?? Number.POSITIVE_INFINITY;
+  if (ra !== rb) return ra - rb;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function files(partial: string): string[] {
@@ -45,9 +69,6 @@ function forSpec(spec: ArgSpec | undefined, partial: string): string[] {
   switch (spec?.kind) {
     case 'register':
       return REGISTER_NAMES.map((r) => `$${r}`);
-    case 'value':
-    case 'address':
-      return partial.startsWith('$') ? ['$pc', ...REGISTER_NAMES.map((r) => `$${r}`)] : [];
     case 'choice':
       return [...(spec.choices ?? [])];
     case 'literal':
@@ -106,7 +127,9 @@ export function candidates(table: readonly CommandRow[], line: string, session: 
     if (matching.complete) for (const c of matching.complete([...typed, partial], session)) out.add(c);
     else for (const c of forSpec(specAt(matching, typed), partial)) out.add(c);
   }
-  return [...out].filter((c) => c.startsWith(partial)).sort();
+  // `$` starts a register wherever a value can go (`x/4xw $r`, `set u32 $rsp = 1`, `print $r`).
+  if (partial.startsWith('$') && words.length > 0) for (const r of ALL_REGISTERS) out.add(r);
+  return [...out].filter((c) => c.startsWith(partial)).sort(byRank);
 }
 
 const commonPrefix = (xs: readonly string[]): string =>

@@ -16,6 +16,7 @@ import {
 import { type KeyInfo, keyActions } from '../../scripts/repl/keys.ts';
 import { editLine, lineOf } from '../../scripts/repl/line-editor.ts';
 import { commandTable } from '../../scripts/repl/table.ts';
+import { inColumns } from '../../scripts/repl/view/columns.ts';
 import { newSession } from './helpers.ts';
 
 describe('completion', () => {
@@ -30,32 +31,15 @@ describe('completion', () => {
       'set $r1',
       'set $r1',
       [
-        '$r10',
-        '$r10b',
-        '$r10d',
-        '$r10w',
-        '$r11',
-        '$r11b',
-        '$r11d',
-        '$r11w',
-        '$r12',
-        '$r12b',
-        '$r12d',
-        '$r12w',
-        '$r13',
-        '$r13b',
-        '$r13d',
-        '$r13w',
-        '$r14',
-        '$r14b',
-        '$r14d',
-        '$r14w',
-        '$r15',
-        '$r15b',
-        '$r15d',
-        '$r15w',
+        ...['$r10', '$r11', '$r12', '$r13', '$r14', '$r15', '$r10d', '$r10w', '$r10b', '$r11d', '$r11w'],
+        ...['$r11b', '$r12d', '$r12w', '$r12b', '$r13d', '$r13w', '$r13b', '$r14d', '$r14w', '$r14b'],
+        ...['$r15d', '$r15w', '$r15b'],
       ],
     ],
+    ['x/4xw $rs', 'x/4xw $rs', ['$rsi', '$rsp']],
+    ['set u32 $rs', 'set u32 $rs', ['$rsi', '$rsp']],
+    ['help vm', 'help vmgexit ', ['vmgexit']],
+    ['help vmgexit ap-j', 'help vmgexit ap-jump-table ', ['ap-jump-table']],
     ['ghcb sw_exit_i', 'ghcb sw_exit_info_', ['sw_exit_info_1', 'sw_exit_info_2']],
     ['msr-proto cpuid 1 e', 'msr-proto cpuid 1 e', ['eax', 'ebx', 'ecx', 'edx']],
     ['set u32 0x10 ', 'set u32 0x10 = ', ['=']],
@@ -64,6 +48,13 @@ describe('completion', () => {
     const c = complete(s, line);
     expect(c.line).toBe(completed);
     expect(c.candidates).toEqual([...list]);
+  });
+
+  test('the 64-bit registers come first', () => {
+    expect(complete(s, 'set $r').candidates.slice(0, 19)).toEqual([
+      ...['$rax', '$rbx', '$rcx', '$rdx', '$rsi', '$rdi', '$rbp', '$rsp', '$r8', '$r9', '$r10', '$r11'],
+      ...['$r12', '$r13', '$r14', '$r15', '$rip', '$rflags', '$r8d'],
+    ]);
   });
 
   test('plugin commands complete through their own complete()', () => {
@@ -176,5 +167,17 @@ describe('line editing and keys', () => {
     ],
   ] as const)('%p %p', (input, key, actions) => {
     expect(keyActions(input, { ...none, ...key })).toEqual(actions as never);
+  });
+});
+
+describe('completion candidates in columns', () => {
+  test('fill the width down the rows, in their order', () => {
+    expect(inColumns(['$rax', '$rbx', '$rcx', '$rdx', '$rsi', '$rdi', '$rbp'], 20)).toEqual([
+      '$rax  $rdx  $rbp',
+      '$rbx  $rsi',
+      '$rcx  $rdi',
+    ]);
+    expect(inColumns([], 80)).toEqual([]);
+    expect(inColumns(['a-long-name'], 4)).toEqual(['a-long-name']);
   });
 });

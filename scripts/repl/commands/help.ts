@@ -47,6 +47,14 @@ export const helpRows: readonly CommandRow[] = [
     args: [arg.rest('NAME')],
     summary: 'list the commands, or show every form of one with an example',
     example: 'help x',
+    // `help vm` completes to `help vmgexit`, `help vmgexit ap` to its sub-form.
+    complete: (words, s: Session) => {
+      const typed = words.slice(0, -1);
+      return commandTable(s)
+        .map((r) => r.name.split(' '))
+        .filter((n) => n.length > typed.length && typed.every((w, i) => n[i] === w))
+        .map((n) => n[typed.length]!);
+    },
     run: (a, s: Session) => {
       const words = a.words('NAME');
       const table = commandTable(s);

@@ -4,6 +4,7 @@ import { complete } from '../complete.ts';
 import { execute } from '../execute.ts';
 import { appendHistory } from '../history.ts';
 import type { Session } from '../session.ts';
+import { inColumns } from '../view/columns.ts';
 import { type ConsoleState, consoleAppend, consoleScroll, emptyConsole } from '../view/console.ts';
 import { layout } from '../view/layout.ts';
 import { Console } from './Console.tsx';
@@ -61,7 +62,7 @@ export function App({ session, history, historyFile, notes = [] }: AppProps) {
     },
     onComplete: (text) => {
       const c = complete(session, text);
-      if (c.candidates.length > 1) print(c.candidates.join('  '));
+      if (c.candidates.length > 1) print(inColumns(c.candidates, L.columns).join('\n'));
       return c.line;
     },
     onScroll: (pages) =>
