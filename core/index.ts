@@ -25,6 +25,7 @@ export type { CpuidResult, Platform } from './cpu/platform.ts';
 export { GPR64_NAMES, type Gpr64Name, REGISTER_NAMES } from './cpu/reg-names.ts';
 export { RESET_SIGNATURE } from './cpu/reset.ts';
 export { type CaseOutcome, type SingleStepCase, SingleStepRunner } from './cpu/singlestep.ts';
+export { type CaseShape, checkSingleStepCase } from './cpu/singlestep-shape.ts';
 export { EXCEPTION_DIFFERENCES, EXCLUDED_FORMS, UNDEFINED_FLAGS } from './cpu/singlestep-tables.ts';
 export type { StopReason } from './cpu/stop-reason.ts';
 export * from './devices/index.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type SingleStepCase, SingleStepRunner } from '../../core/index.ts';
+import { checkSingleStepCase, SingleStepRunner } from '../../core/index.ts';
 import { type Command, UsageError } from './types.ts';
 
 const usage = `Usage: sevlab conformance singlestep [--path closures|compiled|generic] FILE...
@@ -17,7 +17,9 @@ hot forms), 'compiled' (every block compiled, the path hot loops take) or 'gener
 instruction through its generic handler).
 
 Prints one line per file (passed, failed, excluded, with the first failures), the exclusion reasons
-with their counts, and ends with: N passed, N failed
+with their counts, and ends with: N passed, N failed. A line that is not JSON, or a case lacking a
+field (name, idx, bytes, initial/final regs and ram), stops the run with FILE:LINE: what is wrong
+(status 2).
 
 Example:
   sevlab conformance singlestep tests/testdata/singlestep-80286/*.jsonl.gz`;
@@ -63,9 +65,17 @@ export function runSingleStepFiles(
       throw new UsageError(`cannot read '${path}' as gzipped JSON lines: ${(e as Error).message}`);
     }
     const file: FileSummary = { file: basename(path), passed: 0, failed: 0, excluded: 0, failures: [] };
-    for (const line of text.split('\n')) {
+    for (const [k, line] of text.split('\n').entries()) {
       if (line.trim() === '') continue;
-      const t = JSON.parse(line) as SingleStepCase;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch (e) {
+        throw new UsageError(`${path}:${k + 1}: not JSON (${(e as Error).message})`);
+      }
+      const shape = checkSingleStepCase(parsed);
+      if (!shape.ok) throw new UsageError(`${path}:${k + 1}: ${shape.problem}`);
+      const t = shape.value;
       const o = runner.run(t);
       if (o.kind === 'pass') file.passed++;
       else if (o.kind === 'excluded') {

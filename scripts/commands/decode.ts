@@ -41,8 +41,12 @@ function hexBytes(args: readonly string[]): Uint8Array {
 function fileBytes(file: string, offset: number, length: number | undefined): Uint8Array {
   let size: number;
   try {
-    size = statSync(file).size;
-  } catch {
+    const st = statSync(file);
+    if (st.isDirectory())
+      throw new UsageError(`'${file}' is a directory; --file takes a file of machine code`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`cannot read '${file}'`);
   }
   if (offset > size) throw new UsageError(`--offset ${offset} is past the end of '${file}' (${size} bytes)`);

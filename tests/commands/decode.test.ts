@@ -101,6 +101,10 @@ describe('sevlab decode', () => {
     [['--mode', '64'], 'sevlab decode: nothing to decode: give --file FILE or hex bytes'],
     [['--mode', '64', '--offset', '4', '90'], 'sevlab decode: --offset and --length go with --file'],
     [['--mode', '64', '--file', '/nonexistent/x.bin'], "sevlab decode: cannot read '/nonexistent/x.bin'"],
+    [
+      ['--mode', '64', '--file', tmpdir()],
+      `sevlab decode: '${tmpdir()}' is a directory; --file takes a file of machine code`,
+    ],
     [['--mode', '64', '--bogus'], "sevlab decode: unknown option '--bogus'; see sevlab decode --help"],
   ];
   for (const [args, message] of bad) {
