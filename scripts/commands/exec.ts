@@ -11,6 +11,10 @@ EFLAGS = 2), DL = 0x80, SS:SP = 0000:7C00, then CS:IP = SEG:OFF. Ports: an isa-d
 other port reads as all ones. Stops at the debug exit, at HLT with interrupts off, at a triple fault
 or after N instructions.
 
+Exit status, as with QEMU: at the debug exit, the device's status (V << 1) | 1 (its low 8 bits, as a
+process keeps them), so a boot-sector test written for QEMU's isa-debug-exit reads the same status;
+0 at HLT; 1 at any other stop (triple fault, instruction limit); 2 for a usage error.
+
   --mode real          the one mode: a boot sector starts in real mode
   --load ADDR=FILE     copy FILE into guest memory at physical ADDR (decimal or 0x hex)
   --entry SEG:OFF      first instruction, as real-mode segment:offset (hex), e.g. 0x0000:0x7c00
@@ -141,6 +145,12 @@ export function parseExecArgs(argv: readonly string[]): ExecOptions & { json: bo
   return o;
 }
 
+/** The process exit status: QEMU's for the debug exit (exit((V << 1) | 1), low 8 bits), 0 at HLT, else 1. */
+export function execStatus(exit: ExecExit): number {
+  if (exit.kind === 'debug-exit') return exit.status & 0xff;
+  return exit.kind === 'hlt' ? 0 : 1;
+}
+
 const bigHex = (_k: string, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v);
 
 export const execCommand: Command = {
@@ -161,6 +171,6 @@ export const execCommand: Command = {
       console.log(`exit: ${JSON.stringify(r.exit, bigHex)}`);
       console.log(`${r.instructions} instructions in ${r.seconds.toFixed(3)} s (${r.mips.toFixed(1)} MIPS)`);
     }
-    return r.exit.kind === 'debug-exit' || r.exit.kind === 'hlt' ? 0 : 1;
+    return execStatus(r.exit);
   },
 };

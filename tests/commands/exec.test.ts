@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'bun:test';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runExec } from '../../scripts/commands/exec.ts';
+import { execStatus, runExec } from '../../scripts/commands/exec.ts';
 
 const ROOT = join(import.meta.dir, '../..');
 const BUILD = join(ROOT, 'scripts/bench/boot-sector/build.sh');
@@ -75,7 +75,8 @@ describe('sevlab exec', () => {
       ],
       { encoding: 'utf8' },
     );
-    expect(r.status).toBe(0);
+    // The process status is the debug-exit status, as QEMU's is (the QEMU test below).
+    expect(r.status).toBe(expectedStatus(outer));
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(Object.keys(out)).toEqual(['exit', 'instructions', 'seconds', 'mips']);
     expect(out.exit).toEqual({ kind: 'debug-exit', status: expectedStatus(outer) });
@@ -99,6 +100,40 @@ describe('sevlab exec', () => {
     );
     expect(q.error).toBeUndefined();
     expect(q.status).toBe(expectedStatus(outer));
+  });
+
+  test('exit status: (V << 1) | 1 in 8 bits at the debug exit, 0 at HLT, 1 at other stops', () => {
+    expect(execStatus({ kind: 'debug-exit', status: (0x10 << 1) | 1 })).toBe(0x21);
+    expect(execStatus({ kind: 'debug-exit', status: (0xff << 1) | 1 })).toBe(0xff);
+    expect(execStatus({ kind: 'debug-exit', status: (0x80 << 1) | 1 })).toBe(1);
+    expect(execStatus({ kind: 'hlt' })).toBe(0);
+    expect(execStatus({ kind: 'limit' })).toBe(1);
+    expect(execStatus({ kind: 'shutdown', reason: 'triple fault' })).toBe(1);
+  });
+
+  test('a boot sector writing 0x10 to port 0xF4 makes sevlab exit with status 0x21, without --json too', () => {
+    // mov $0x10, %al; out %al, $0xf4; hlt
+    const boot = join(dir, 'exit16.bin');
+    writeFileSync(boot, Uint8Array.from([0xb0, 0x10, 0xe6, 0xf4, 0xf4]));
+    for (const extra of [[], ['--json']]) {
+      const r = spawnSync(
+        process.execPath,
+        [
+          join(ROOT, 'scripts/cli.ts'),
+          'exec',
+          '--mode',
+          'real',
+          '--load',
+          `0x7c00=${boot}`,
+          '--entry',
+          '0x0000:0x7c00',
+          ...extra,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(r.status).toBe(0x21);
+      expect(r.stdout).toContain('{"kind":"debug-exit","status":33}');
+    }
   });
 
   test('--max-instructions ends the run with a limit', () => {
