@@ -1,5 +1,6 @@
 import { CommandError } from '../../core/index.ts';
 import { parseArgs } from './grammar.ts';
+import { repeatLineOf } from './repeat.ts';
 import type { CommandRow } from './row.ts';
 import type { Session } from './session.ts';
 import { commandTable, matchRow } from './table.ts';
@@ -33,6 +34,7 @@ export async function execute(session: Session, line: string): Promise<Outcome> 
       throw argError(row, e instanceof Error ? e.message : String(e));
     }
     const text = await row.run(args, session);
+    session.repeatLine = repeatLineOf(row.name, words);
     session.changed();
     return session.quitRequested ? { kind: 'quit', text } : { kind: 'ok', text };
   } catch (e) {

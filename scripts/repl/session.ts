@@ -43,6 +43,10 @@ export class Session {
   readonly snapshots = new Map<string, MachineSnapshot>();
   staged: StagedGhcb | null = null;
   memoryView: MemoryView = { space: 'physical', address: 0n };
+  /** Where a bare `x`/`xp` goes on: the address after the last examine, and its format. */
+  lastExamine: { space: 'virtual' | 'physical'; format: string | undefined; next: bigint } | null = null;
+  /** The command an empty Enter runs again (gdb repeats step, continue and x), or null. */
+  repeatLine: string | null = null;
   logFilter: string | null = null;
   /** Commands entered so far (the `history` command; the prompt keeps its own persisted list). */
   readonly history: string[] = [];
@@ -63,6 +67,8 @@ export class Session {
     this.snapshots.clear();
     this.staged = null;
     this.memoryView = { space: 'physical', address: 0n };
+    this.lastExamine = null;
+    this.repeatLine = null;
   }
 
   get vcpu(): Vcpu<Cpu> {

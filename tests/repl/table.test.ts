@@ -108,7 +108,7 @@ describe('the command table', () => {
 
   test('usage lines show optional arguments and the glued x format', () => {
     const x = table.find((r) => r.name === 'x')!;
-    expect(usageOf(x.name, x.args)).toBe('x[/NFU] ADDR');
+    expect(usageOf(x.name, x.args)).toBe('x[/NFU] [ADDR]');
     const set = table.find((r) => r.name === 'set u32')!;
     expect(usageOf(set.name, set.args)).toBe('set u32 ADDR = VALUE');
     const step = table.find((r) => r.name === 'step')!;
@@ -157,7 +157,7 @@ describe('bad command lines', () => {
       'x/4q 0x1000',
       "'q' in '/4q' is neither a format (x d u c i) nor a unit (b h w g); example: x/4xw 0x1000",
     ],
-    ['x/4xw', 'x: missing ADDR; example: x/4xw 0x1000'],
+    ['x/4xw', 'x: missing ADDR (a bare x goes on after the last one); example: x/4xw 0x1000'],
     [
       'x/4xw $nope',
       "x: ADDR: '$nope' is not a register (e.g. $rax, $eip, $cr0; Tab lists them); example: x/4xw 0x1000",

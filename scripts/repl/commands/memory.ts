@@ -8,7 +8,7 @@ import {
   X_UNITS,
 } from '../format/examine.ts';
 import { hexdumpLines } from '../format/hexdump.ts';
-import { arg } from '../grammar.ts';
+import { type Args, arg } from '../grammar.ts';
 import { checkPhysical, type PhysRange, readRanges, virtualRanges, writeRanges } from '../memory-access.ts';
 import { hex } from '../numbers.ts';
 import { type CommandRow, row } from '../row.ts';
@@ -55,20 +55,27 @@ function codeBytes(
   return readRanges(s.machine, pieces);
 }
 
-function examine(
-  s: Session,
-  space: 'virtual' | 'physical',
-  fmtText: string | undefined,
-  at: bigint,
-  example: string,
-): string {
+/**
+ * x and xp. Without an address they go on after the last examine of the same space, with its format
+ * unless a new one is given (gdb's `x` with no argument).
+ */
+function examine(s: Session, space: 'virtual' | 'physical', a: Args, example: string): string {
+  const last = s.lastExamine?.space === space ? s.lastExamine : null;
+  const [name, addrName] = space === 'virtual' ? ['x', 'ADDR'] : ['xp', 'GPA'];
+  if (!a.has(addrName) && last === null)
+    throw new CommandError(
+      `${name}: missing ${addrName} (a bare ${name} goes on after the last one); example: ${example}`,
+    );
+  const fmtText = a.has('/NFU') ? a.text('/NFU') : last && !a.has(addrName) ? last.format : undefined;
+  const at = a.has(addrName) ? a.bigint(addrName) : last!.next;
   const fmt = format(fmtText, example);
   let lines: string[];
+  let length: number;
   if (fmt.format === 'i') {
     const bytes = codeBytes(s, space, at, fmt.count, example);
-    lines = disassembleLines(bytes, at, fmt.count, codeSize(s));
+    ({ lines, length } = disassembleLines(bytes, at, fmt.count, codeSize(s)));
   } else {
-    const length = fmt.count * X_UNITS[fmt.unit];
+    length = fmt.count * X_UNITS[fmt.unit];
     const ranges =
       space === 'virtual'
         ? virtualRanges(s.machine, s.cpu, at, length, 'read', example)
@@ -77,6 +84,7 @@ function examine(
   }
   // Only a successful examine moves the memory pane.
   s.memoryView = { space, address: at };
+  s.lastExamine = { space, format: fmtText, next: at + BigInt(length) };
   return lines.join('\n');
 }
 
@@ -113,21 +121,20 @@ export const memoryRows: readonly CommandRow[] = [
   row({
     name: 'x',
     group: 'memory',
-    args: [arg.format(), arg.address('ADDR')],
+    args: [arg.format(), arg.opt(arg.address('ADDR'))],
     summary:
-      "examine guest-virtual memory through the selected vCPU's paging (formats x d u c i, units b h w g)",
+      "examine guest-virtual memory through the selected vCPU's paging (formats x d u c i, units b h w g); no ADDR goes on after the last x",
     example: 'x/4xw 0x1000',
-    run: (a, s) =>
-      examine(s, 'virtual', a.has('/NFU') ? a.text('/NFU') : undefined, a.bigint('ADDR'), 'x/4xw 0x1000'),
+    run: (a, s) => examine(s, 'virtual', a, 'x/4xw 0x1000'),
   }),
   row({
     name: 'xp',
     group: 'memory',
-    args: [arg.format(), arg.address('GPA')],
-    summary: 'examine guest-physical memory as the guest sees it (plaintext)',
+    args: [arg.format(), arg.opt(arg.address('GPA'))],
+    summary:
+      'examine guest-physical memory as the guest sees it (plaintext); no GPA goes on after the last xp',
     example: 'xp/8xb 0x7c00',
-    run: (a, s) =>
-      examine(s, 'physical', a.has('/NFU') ? a.text('/NFU') : undefined, a.bigint('GPA'), 'xp/8xb 0x7c00'),
+    run: (a, s) => examine(s, 'physical', a, 'xp/8xb 0x7c00'),
   }),
   ...setRows,
   row({

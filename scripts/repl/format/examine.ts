@@ -74,13 +74,16 @@ export function examineLines(bytes: Uint8Array, address: bigint, fmt: ExamineFor
   return lines;
 }
 
-/** x/Ni: `ADDR: bytes  text`, decoded at `codeSize`; stops at bytes that start no instruction. */
+/**
+ * x/Ni: `ADDR: bytes  text`, decoded at `codeSize`; stops at bytes that start no instruction. `length`
+ * is the bytes the shown instructions take (where a bare `x` goes on).
+ */
 export function disassembleLines(
   bytes: Uint8Array,
   address: bigint,
   count: number,
   codeSize: CodeSize,
-): string[] {
+): { lines: string[]; length: number } {
   const lines: string[] = [];
   let pos = 0;
   for (let n = 0; n < count && pos < bytes.length; n++) {
@@ -94,5 +97,5 @@ export function disassembleLines(
     lines.push(`${addressLabel(at)}: ${raw.padEnd(24)}${disasm(r, at + BigInt(r.length))}`);
     pos += r.length;
   }
-  return lines;
+  return { lines, length: pos };
 }

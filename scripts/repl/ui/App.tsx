@@ -54,7 +54,12 @@ export function App({ session, history, historyFile, notes = [] }: AppProps) {
   const line = usePrompt(history, {
     onSubmit: (text) => {
       print(`${PROMPT}${text}`);
-      if (text.trim() === '') return;
+      if (text.trim() === '') {
+        // gdb: an empty line runs step, continue or x again (x going on after what it showed).
+        const again = session.repeatLine;
+        if (again !== null) queue.current = queue.current.then(() => run(again));
+        return;
+      }
       session.history.push(text);
       if (historyFile !== null) appendHistory(historyFile, text);
       // Commands run one after another, in the order they were entered.

@@ -85,3 +85,14 @@ test('up recalls history, Tab completes, a bad command prints one error line', a
   await enter(app, "error: unknown command 'frob' (help lists them); example: help x");
   app.unmount();
 });
+
+test('an empty Enter repeats the last x, going on after what it showed (gdb)', async () => {
+  const s = newSession();
+  const app = render(<App session={s} history={[]} historyFile={null} />);
+  await shows(app, '(sevlab)');
+  await type(app, 'x/2xw 0x2000');
+  await enter(app, '0x00002000');
+  await enter(app, '0x00002008');
+  expect(s.repeatLine).toBe('x/2xw');
+  app.unmount();
+});
