@@ -1,8 +1,9 @@
 /**
  * Intel-syntax disassembly of a decoded instruction, from the same table row the interpreter runs
- * (jsbeeb's one table): `mov dword ptr [rax+0x10], ecx`. Rows decoded only for their length print
- * their mnemonic and `...` when their operands are vector registers this module does not name, and
- * `(unknown)` when the table has no mnemonic (undocumented VEX/EVEX/XOP opcodes).
+ * (jsbeeb's one table): `mov dword ptr [rax+0x10], ecx`. Rows decoded only for their length say so
+ * plainly: their mnemonic and `(operands not decoded)` when their operands are vector registers this
+ * module does not name, and `(VEX map 2 opcode 0xff: not decoded)` when the table has no mnemonic
+ * (XOP, and VEX/EVEX opcodes the SDM does not name).
  */
 import type { Insn } from './insn.ts';
 import { ATTR, MAP_0F, MAP_0F3A, MAP_0F38, type OpcodeRow, SELECT } from './opcodes/index.ts';
@@ -83,7 +84,10 @@ function memory(insn: Insn, size: number): string {
   return `${ptr === undefined ? '' : `${ptr} ptr `}${seg}[${inner}]`;
 }
 
-/** Operand tokens this module can render; any other (vector registers) makes the text `mnemonic ...`. */
+/**
+ * Operand tokens this module can render; any other (vector registers) makes the text
+ * `mnemonic (operands not decoded)`.
+ */
 const NAMED_METHODS = 'AEGIJMORSCDZT';
 const FIXED: Record<string, (insn: Insn) => string> = {
   AL: () => 'al',
@@ -163,6 +167,9 @@ function immediates(tokens: readonly string[], insn: Insn): (string | null)[] {
 }
 
 /** The mnemonic of a VEX/EVEX/XOP row: the legacy row of the same map and prefix, with a 'v'. */
+/** What a length-only row prints after its mnemonic. */
+const NOT_DECODED = '(operands not decoded)';
+
 function vexMnemonic(insn: Insn): string | null {
   if (insn.map !== 'vex' && insn.map !== 'evex') return null;
   const legacy =
@@ -187,6 +194,8 @@ function vexMnemonic(insn: Insn): string | null {
 
 function mnemonicOf(insn: Insn): string {
   const m = insn.op.mnemonics;
+  // The one named VEX row (0F 77) spells its two forms by VEX.L: VZEROUPPER (L=0), VZEROALL (L=1).
+  if (insn.map === 'vex') return insn.vexL === 0 ? m[0] : m[1];
   return insn.opSize === 2 ? m[0] : insn.opSize === 8 ? m[2] : m[1];
 }
 
@@ -203,7 +212,9 @@ export function disasm(insn: Insn, ripAfter?: number | bigint): string {
   const row = insn.op;
   if (row.mnemonic.startsWith('(')) {
     const v = vexMnemonic(insn);
-    return v === null ? '(unknown)' : `${v} ...`;
+    if (v !== null) return `${v} ${NOT_DECODED}`;
+    const hex = insn.opcode.toString(16).padStart(2, '0');
+    return `(${insn.map.toUpperCase()} map ${insn.vexMap} opcode 0x${hex}: not decoded)`;
   }
   const mnemonic = mnemonicOf(insn);
   const prefix = `${insn.lock ? 'lock ' : ''}${isString(row) && insn.rep !== 0 ? (insn.rep === 0xf3 ? 'rep ' : 'repne ') : ''}`;
@@ -213,7 +224,7 @@ export function disasm(insn: Insn, ripAfter?: number | bigint): string {
   const texts: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = imms[i] ?? operand(tokens[i]!, insn, ripAfter);
-    if (t === null) return `${prefix}${mnemonic} ...`;
+    if (t === null) return `${prefix}${mnemonic} ${NOT_DECODED}`;
     texts.push(t);
   }
   return `${prefix}${mnemonic} ${texts.join(', ')}`;

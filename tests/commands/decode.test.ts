@@ -65,6 +65,21 @@ describe('sevlab decode', () => {
     );
   });
 
+  test('VEX, EVEX and XOP decoded for their length only say their operands are not decoded', () => {
+    // vbroadcastss ymm0, xmm0 (VEX); vbroadcastss zmm0, xmm0 (EVEX); vprotb xmm0, xmm0, 5 (XOP); vzeroall
+    const r = sevlab('--mode', '64', 'c4e27d18c0', '62f27c4818c0', '8fe878c0c005', 'c5fc77');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        '{"offset":0,"length":5,"text":"vbroadcastss (operands not decoded)","mmio":null}',
+        '{"offset":5,"length":6,"text":"vbroadcastss (operands not decoded)","mmio":null}',
+        '{"offset":11,"length":6,"text":"(XOP map 8 opcode 0xc0: not decoded)","mmio":null}',
+        '{"offset":17,"length":3,"text":"vzeroall","mmio":null}',
+        '',
+      ].join('\n'),
+    );
+  });
+
   test('undecodable bytes print an error of length 1 and decoding goes on', () => {
     // push es (invalid in 64-bit code); nop; then a lone 0F
     const r = sevlab('--mode', '64', '06', '90', '0f');

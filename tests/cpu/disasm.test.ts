@@ -61,11 +61,18 @@ describe('disasm: Intel syntax from the opcode table', () => {
     ['dd00', 64, 'fld qword ptr [rax]'],
     ['dfe0', 32, 'fnstsw ax'],
     ['0f1f440000', 64, 'nop dword ptr [rax+rax]'],
-    // Length-only rows: mnemonic and "...", or "(unknown)" when the table has no name.
-    ['f20f5800', 64, 'addsd ...'],
-    ['c5f858c1', 64, 'vaddps ...'],
-    ['c4e27d18c0', 64, 'vbroadcastss ...'],
-    ['c4e3fd00c01b', 64, 'vpermq ...'],
+    // Length-only rows say their operands are not decoded; with no name in the table, the map and opcode.
+    ['f20f5800', 64, 'addsd (operands not decoded)'],
+    ['c5f858c1', 64, 'vaddps (operands not decoded)'],
+    ['c4e27d18c0', 64, 'vbroadcastss (operands not decoded)'],
+    // EVEX vbroadcastss zmm0, xmm0
+    ['62f27c4818c0', 64, 'vbroadcastss (operands not decoded)'],
+    ['c4e3fd00c01b', 64, 'vpermq (operands not decoded)'],
+    // XOP vprotb xmm0, xmm0, 5: XOP opcodes have no names in the table.
+    ['8fe878c0c005', 64, '(XOP map 8 opcode 0xc0: not decoded)'],
+    ['c4e27dff00', 64, '(VEX map 2 opcode 0xff: not decoded)'],
+    ['c5f877', 64, 'vzeroupper'],
+    ['c5fc77', 64, 'vzeroall'],
   ];
   for (const [hex, mode, text] of cases) {
     test(`${mode}-bit ${hex} is '${text}'`, () => expect(disasm(insn(hex, mode))).toBe(text));
