@@ -51,7 +51,7 @@ export const crashCommand: PluginCommand = {
 export const vmcoreCommand: PluginCommand = {
   name: 'vmcore',
   summary: "write the crashed kernel's memory as an ELF core (the capture kernel's /proc/vmcore)",
-  usage: 'vmcore write PATH   example: vmcore write out/vmcore',
+  usage: 'vmcore write PATH   example: vmcore write vmcore',
   complete: () => ['write'],
   run(args, machine) {
     if (args[0] !== 'write' || args.length !== 2)
@@ -67,7 +67,7 @@ export const vmcoreCommand: PluginCommand = {
 export const hostDumpCommand: PluginCommand = {
   name: 'host-dump',
   summary: "write the hypervisor's dump of the guest (ciphertext for private pages) as an ELF core",
-  usage: 'host-dump PATH   example: host-dump out/host.core',
+  usage: 'host-dump PATH   example: host-dump host.core',
   run(args, machine) {
     if (args.length !== 1)
       throw new CommandError(

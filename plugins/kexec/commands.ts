@@ -49,7 +49,7 @@ const KEXEC_USAGE = 'kexec load a|b|FILE [--force] | kexec exec | kexec status';
 export const kexecCommand: PluginCommand = {
   name: 'kexec',
   summary: 'load a kernel image for kexec, hand over to it, or show the kexec state',
-  usage: KEXEC_USAGE,
+  usage: `${KEXEC_USAGE}   example: kexec load b`,
   run(args, m) {
     const [verb, ...rest] = args;
     if (verb === 'load') {
