@@ -184,18 +184,19 @@ export function writtenFiles(results: readonly ScenarioResult[]): WrittenFile[] 
   );
 }
 
-/** One line per file; a file the run's temporary folder took with it says so. */
+/**
+ * With --out, one line per file; without, one line saying the files went with the run's temporary
+ * folders (naming paths that no longer exist would only send a reader looking for them).
+ */
 export function formatWritten(files: readonly WrittenFile[], out: string | null): string {
-  const lines = files.map((f) => {
-    const gone = !existsSync(f.path);
-    const where =
-      gone && out === null
-        ? ' (in a temporary folder, deleted after the run: give --out DIR to keep it)'
-        : gone
-          ? ' (no longer there)'
-          : '';
-    return `  ${f.scenario}: ${f.what} ${f.path}${where}`;
-  });
+  if (out === null) {
+    const kinds = [...new Set(files.map((f) => f.what))].join(', ');
+    const n = files.length;
+    return `${n} file${n === 1 ? '' : 's'} written by steps (${kinds}) went with the run's temporary folders: give --out DIR to keep them`;
+  }
+  const lines = files.map(
+    (f) => `  ${f.scenario}: ${f.what} ${f.path}${existsSync(f.path) ? '' : ' (no longer there)'}`,
+  );
   return ['written by steps:', ...lines].join('\n');
 }
 

@@ -298,16 +298,12 @@ describe('sevlab run says where steps wrote their files', () => {
     expect(existsSync(join(out, basename(dirname(file)), 'dumps', 'vm.core'))).toBe(true);
   });
 
-  test('without --out the dumps are listed as deleted with the temporary folder', () => {
+  test('without --out one line says the dumps went with the temporary folders', () => {
     const r = sevlab(dumpScenario(tmp()));
     expect(r.status).toBe(0);
-    const lines = r.stdout.split('\n').filter((l) => l.includes('.core'));
-    expect(lines).toHaveLength(2);
-    for (const l of lines) {
-      expect(l).toMatch(/: (vmcore|host-dump) \S+sevlab-\w+\/(vm|host)\.core /);
-      expect(l).toEndWith(' (in a temporary folder, deleted after the run: give --out DIR to keep it)');
-      expect(existsSync(l.split(' ')[4]!)).toBe(false);
-    }
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(
+      "2 files written by steps (vmcore, host-dump) went with the run's temporary folders: give --out DIR to keep them",
+    );
   });
 
   test('--json keeps stdout JSON; the list goes to stderr', () => {
