@@ -8,7 +8,7 @@ import type { Machine } from '../../core/index.ts';
 import { validateBlob } from '../jump-table/index.ts';
 import { onlineFlags } from './boot-block.ts';
 import { cpuHotplug } from './hotplug.ts';
-import { readKernelImage } from './image.ts';
+import { foreignBootRefusal, readKernelImage } from './image.ts';
 import { bootKernel, installBlob } from './kernel-boot.ts';
 import { kernelStopped, kexecSupported } from './kexec-load.ts';
 import { kexecExec } from './machine-kexec.ts';
@@ -30,6 +30,8 @@ export function bootAction(machine: Machine, kernel: string, baseDir: string): A
   const s = kexecSession(machine);
   const img = readKernelImage(kernel, baseDir, machine.config.memory);
   if (!img.ok) return { ok: false, text: img.message };
+  if (img.file.foreign)
+    return { ok: false, text: foreignBootRefusal({ ...img.file, foreign: img.file.foreign }) };
   const r = bootKernel(machine, s, img.file);
   if (r.kind === 'failed') return { ok: false, text: r.why };
   const n = online(machine);
@@ -81,6 +83,13 @@ export function kexecExecAction(machine: Machine): ActionOutcome {
   if (stopped) return { ok: false, text: `${stopped}; no kernel is left to run kexec -e` };
   const r = kexecExec(machine, kexecSession(machine));
   if (r.kind === 'failed') return { ok: false, text: r.why };
+  if (r.kind === 'entered')
+    return {
+      ok: true,
+      text:
+        `kexec ${r.from} -> ${r.to}: ${r.stopped.cpusOnline} CPU online after the stop; cpu0 entered ` +
+        `${r.to} at 0x${r.entry.toString(16)}, which runs on its own (no boot report): run it to see what it does`,
+    };
   const n = online(machine);
   return {
     ok: true,
@@ -139,9 +148,11 @@ export function statusText(machine: Machine): string {
   const terminated = machine.hv.terminated;
   const kernel = !s.kernel
     ? 'none'
-    : stopped
-      ? `${s.kernel.name} (stopped: ${stopped})`
-      : `${s.kernel.name} (${online(machine)} of ${machine.vcpus.length} CPUs online)`;
+    : s.kernel.foreign && !terminated
+      ? `${s.kernel.name} (entered by kexec; not a test kernel, so it reports nothing)`
+      : stopped
+        ? `${s.kernel.name} (stopped: ${stopped})`
+        : `${s.kernel.name} (${online(machine)} of ${machine.vcpus.length} CPUs online)`;
   // kexec_load needs a running kernel first; the architecture check matters only then.
   const kexec = stopped
     ? `not possible: ${stopped}`

@@ -1,6 +1,7 @@
 /**
- * Kernel images the plugin accepts: the shipped test kernels by letter, or an ELF64 file that follows
- * their boot protocol (boot_info.inc) and exports the symbols the model needs.
+ * Kernel images the plugin accepts: the shipped test kernels by letter, or an ELF64 file. One that
+ * follows their boot protocol (boot_info.inc) exports the symbols the model needs; any other image is
+ * foreign: kexec can enter it, and it then runs on its own.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -33,10 +34,10 @@ export function readKernelImage(name: string, baseDir: string, memorySize: numbe
   const r = readKernelElf(bytes, { memorySize });
   if (r.kind === 'error') return { ok: false, message: `${name}: ${r.message}` };
   const missing = REQUIRED_SYMBOLS.filter((s) => !r.image.symbols.some((x) => x.name === s));
-  if (missing.length)
-    return {
-      ok: false,
-      message: `${name} lacks the symbol${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: build it from plugins/kexec/kernels/kernel.S`,
-    };
-  return { ok: true, file: { name, bytes, image: r.image } };
+  return { ok: true, file: { name, bytes, image: r.image, ...(missing.length ? { foreign: missing } : {}) } };
 }
+
+/** Why `boot` cannot start a foreign image (it only speaks to kernels built from kernel.S). */
+export const foreignBootRefusal = (f: KernelFile & { foreign: readonly string[] }): string =>
+  `${f.name} lacks the symbol${f.foreign.length > 1 ? 's' : ''} ${f.foreign.join(', ')} of the test ` +
+  "kernels' boot protocol: boot a kernel built from plugins/kexec/kernels/kernel.S, or kexec into this image";

@@ -83,6 +83,7 @@ export function kernelStopped(machine: Machine, session: KexecSession): string |
   if (!session.kernel) return null;
   const t = machine.hv.terminated;
   if (t) return `the VM terminated: ${t.reason}`;
+  if (session.kernel.foreign) return `${session.kernel.name} runs on its own (it is not a test kernel)`;
   for (const probe of stopProbes.get(machine) ?? []) {
     const why = probe(machine);
     if (why) return why;

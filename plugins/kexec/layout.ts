@@ -11,7 +11,7 @@ export const LOADER_LAYOUT = {
   /** The kexec control page: the old kernel runs relocate_kernel from here while the next image loads. */
   kexecControl: 0x7000,
   /** The direct-boot identity map: PML4, PDPT and four page directories of 2 MiB pages (4 GiB). */
-  pageTable: 0x10000,
+  pageTable: 0x20000,
   pageTableSize: 6 * 4096,
   /** OVMF's AP loop after ExitBootServices (firmware/ovmf_ap_stub.S), firmware-reserved. */
   firmwareApStub: 0x9f000,

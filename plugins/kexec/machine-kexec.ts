@@ -10,11 +10,13 @@ import { bootField, lastReport } from './boot-block.ts';
 import { BOOT_COMMAND, type KernelReport, REPORT_EVENT } from './boot-info.ts';
 import { awaitKernel, imageProblem, kernelId, placeKernel } from './kernel-boot.ts';
 import { LOADER_LAYOUT } from './layout.ts';
-import { runUntil } from './run-until.ts';
+import { runUntil, vcpuStates } from './run-until.ts';
 import { type KexecSession, stepBudget } from './session.ts';
 
 export type KexecExecOutcome =
   | { kind: 'booted'; from: string; to: string; stopped: KernelReport; booted: KernelReport; nrCpus: number }
+  /** A foreign image: the BSP reached its entry; what it does next is its own business. */
+  | { kind: 'entered'; from: string; to: string; stopped: KernelReport; entry: number }
   | { kind: 'failed'; why: string };
 
 /** A stopped AP is parked (hold), halted in the old kernel, or already out of the old kernel's hands. */
@@ -64,6 +66,20 @@ export function kexecExec(machine: Machine, session: KexecSession): KexecExecOut
   session.loaded = null;
   session.forced = false;
   bootField.write64(machine, 'kexecEntry', BigInt(next.image.entry));
+  if (next.foreign) {
+    // Stop where relocate_kernel hands over: the image then runs when the user runs the machine.
+    const hook = bsp.addCodeHook(next.image.entry, () => 'stop');
+    const stop = machine.run({ maxInstructions: budget });
+    bsp.removeHook(hook);
+    if (stop.kind !== 'breakpoint')
+      return {
+        kind: 'failed',
+        why: `cpu0 did not reach ${next.name}'s entry (${stop.kind}); vCPUs: ${vcpuStates(machine)}`,
+      };
+    session.kernel = next;
+    session.install = null;
+    return { kind: 'entered', from: old.name, to: next.name, stopped: stopReport, entry: next.image.entry };
+  }
   const booted = awaitKernel(machine, session, next);
   if (booted.kind === 'failed') return booted;
   return {

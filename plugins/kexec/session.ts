@@ -11,6 +11,11 @@ import type { LoadedKernelFile } from './kernels.ts';
 export interface KernelFile extends LoadedKernelFile {
   /** How the user named it: `a`, `b` or a file path. */
   name: string;
+  /**
+   * The symbols of the test kernels' boot protocol it lacks: such an image (a decompressor, any other
+   * ELF) can be the target of kexec -e but then runs on its own, with no report or command words.
+   */
+  foreign?: readonly string[];
 }
 
 export interface KexecSession {

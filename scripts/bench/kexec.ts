@@ -43,7 +43,8 @@ function cycle(vcpus: number): Row {
   const t0 = performance.now();
   const r = kexecExec(m, s);
   const ms = performance.now() - t0;
-  if (r.kind !== 'booted') throw new Error(`kexec with ${vcpus} vCPUs: ${r.why}`);
+  if (r.kind !== 'booted')
+    throw new Error(`kexec with ${vcpus} vCPUs: ${r.kind === 'failed' ? r.why : r.kind}`);
   if (r.booted.cpusOnline !== vcpus)
     throw new Error(`kexec with ${vcpus} vCPUs: ${r.booted.cpusOnline} online in kernel B`);
   return { vcpus, ms, instructions: m.instructions - i0, events: m.log.length - e0 };

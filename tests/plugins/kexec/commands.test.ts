@@ -50,6 +50,32 @@ describe('kexec plugin commands drive a whole session', () => {
     },
   );
 
+  test('kexec into a foreign ELF stops at its entry; then it runs on its own and nothing kexecs again', () => {
+    const m = machine('es');
+    run(m, 'boot a');
+    const image = 'plugins/mmio/decompressor.elf';
+    expect(() => run(m, `boot ${image}`)).toThrow(
+      new CommandError(
+        `${image} lacks the symbols kernel_id, trampoline_start, sev_es_trampoline_start, sev_ap_park_gdt, ` +
+          "sev_ap_jumptable_blob_installed of the test kernels' boot protocol: boot a kernel built from " +
+          'plugins/kexec/kernels/kernel.S, or kexec into this image',
+      ),
+    );
+    expect(run(m, `kexec load ${image}`)).toBe(`loaded ${image} (the AP jump table blob is installed)`);
+    expect(run(m, 'kexec exec')).toBe(
+      `kexec A -> ${image}: 1 CPU online after the stop; cpu0 entered ${image} at 0x10053, which runs on ` +
+        'its own (no boot report): run it to see what it does',
+    );
+    expect(m.vcpu(0).cpu.getReg('rip')).toBe(0x10053n);
+    expect(m.vcpus.slice(1).map((v) => v.state)).toEqual(['ap-reset-hold', 'ap-reset-hold']);
+    expect(String(run(m, 'kexec status')).split('\n')[0]).toBe(
+      `kernel: ${image} (entered by kexec; not a test kernel, so it reports nothing)`,
+    );
+    expect(() => run(m, 'kexec load b')).toThrow(
+      `${image} runs on its own (it is not a test kernel); no kernel is left to call kexec_load`,
+    );
+  });
+
   test('GHCB protocol 1: kexec load is -ENOSYS with the reason', () => {
     const m = machine('es', 1);
     run(m, 'boot a');
