@@ -82,6 +82,16 @@ export const TARGETS: readonly Target[] = [
     symbolsDoc: 'Symbols of test kernel B (kernel_b.S + sev_ap_park.S): guest physical addresses.',
   },
   {
+    name: 'kernel_c',
+    outDir: KERNELS,
+    objects: [{ src: `${KERNELS}/kernel_c.S`, flags: KERNEL_AS_FLAGS }, PARK_OBJECT],
+    script: `${KERNELS}/kernel_c.lds`,
+    emulation: 'elf_x86_64',
+    output: 'elf',
+    symbolsConst: 'KERNEL_C_SYMBOLS',
+    symbolsDoc: 'Symbols of test kernel C (kernel_c.S + sev_ap_park.S): guest physical addresses.',
+  },
+  {
     name: 'crash_nmi',
     outDir: KDUMP,
     objects: [{ src: `${KDUMP}/asm/crash_nmi.S`, flags: ['--64', '-I', '../../jump-table/asm'] }],

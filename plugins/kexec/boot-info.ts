@@ -37,7 +37,7 @@ export const REPORT_EVENT = { smpBooted: 1, cpusStopped: 2, cpuDown: 3, cpuUp: 4
 export const KERNEL_NR_CPUS = 4096;
 
 /** The kernel's signature word: "KRN" + its id letter, little-endian. */
-export function kernelSignature(id: 'A' | 'B'): number {
+export function kernelSignature(id: 'A' | 'B' | 'C'): number {
   return (0x004e524b | (id.charCodeAt(0) << 24)) >>> 0;
 }
 

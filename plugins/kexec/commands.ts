@@ -1,5 +1,5 @@
 /**
- * REPL commands: `boot a|b|FILE`, `kexec load FILE|a|b [--force]`, `kexec exec`, `kexec status`,
+ * REPL commands: `boot a|b|c|FILE`, `kexec load FILE|a|b|c [--force]`, `kexec exec`, `kexec status`,
  * `blob load FILE`, `blob show`, `cpu offline N`, `cpu online N`.
  */
 import { CommandError, CommandFailed, type Machine, type PluginCommand } from '../../core/index.ts';
@@ -38,13 +38,13 @@ function cpuNumber(word: string | undefined, usage: string): number {
 
 export const bootCommand: PluginCommand = {
   name: 'boot',
-  summary: 'boot a test kernel (a, b) or a kernel ELF file: firmware, direct kernel boot, SMP bring-up',
-  usage: 'boot a | boot b | boot path/to/kernel.elf',
+  summary: 'boot a test kernel (a, b, c) or a kernel ELF file: firmware, direct kernel boot, SMP bring-up',
+  usage: 'boot a | boot b | boot c | boot path/to/kernel.elf',
   run: (args, m) => ran(bootAction(m, oneArg(args, 'boot a', 'one kernel'), process.cwd())),
-  complete: () => ['a', 'b'],
+  complete: () => ['a', 'b', 'c'],
 };
 
-const KEXEC_USAGE = 'kexec load a|b|FILE [--force] | kexec exec | kexec status';
+const KEXEC_USAGE = 'kexec load a|b|c|FILE [--force] | kexec exec | kexec status';
 
 export const kexecCommand: PluginCommand = {
   name: 'kexec',
@@ -63,7 +63,7 @@ export const kexecCommand: PluginCommand = {
     if (verb === 'status' && rest.length === 0) return statusText(m);
     throw new CommandError(`unknown kexec form '${args.join(' ')}': ${KEXEC_USAGE}`);
   },
-  complete: (args) => (args.length <= 1 ? ['load', 'exec', 'status'] : ['a', 'b', '--force']),
+  complete: (args) => (args.length <= 1 ? ['load', 'exec', 'status'] : ['a', 'b', 'c', '--force']),
 };
 
 function blobShow(m: Machine): string {

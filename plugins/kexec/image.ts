@@ -20,10 +20,10 @@ export const REQUIRED_SYMBOLS = [
 
 export type ImageResult = { ok: true; file: KernelFile } | { ok: false; message: string };
 
-/** `a`, `b` (the test kernels) or a path, resolved against `baseDir`. */
+/** `a`, `b`, `c` (the test kernels) or a path, resolved against `baseDir`. */
 export function readKernelImage(name: string, baseDir: string, memorySize: number): ImageResult {
   const letter = name.toUpperCase();
-  if (letter === 'A' || letter === 'B')
+  if (letter === 'A' || letter === 'B' || letter === 'C')
     return { ok: true, file: { name: letter, ...readTestKernel(letter) } };
   let bytes: Uint8Array;
   try {

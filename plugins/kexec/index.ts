@@ -22,6 +22,7 @@ export { type ImageResult, REQUIRED_SYMBOLS, readKernelImage } from './image.ts'
 export { type BootOutcome, bootKernel, installBlob } from './kernel-boot.ts';
 export { KERNEL_A_SYMBOLS } from './kernels/kernel_a.symbols.ts';
 export { KERNEL_B_SYMBOLS } from './kernels/kernel_b.symbols.ts';
+export { KERNEL_C_SYMBOLS } from './kernels/kernel_c.symbols.ts';
 export { type LoadedKernelFile, readTestKernel, TEST_KERNELS } from './kernels.ts';
 export {
   ENOSYS,

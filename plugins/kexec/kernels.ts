@@ -1,5 +1,5 @@
 /**
- * The shipped test kernels (kernels/kernel_a.elf, kernel_b.elf), built by scripts/build-asm.ts from
+ * The shipped test kernels (kernels/kernel_a.elf, kernel_b.elf, kernel_c.elf), built by scripts/build-asm.ts from
  * kernels/kernel.S and ../jump-table/asm/sev_ap_park.S.
  */
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { type KernelImage, readKernelElf } from './elf.ts';
 export const TEST_KERNELS = {
   A: new URL('./kernels/kernel_a.elf', import.meta.url),
   B: new URL('./kernels/kernel_b.elf', import.meta.url),
+  C: new URL('./kernels/kernel_c.elf', import.meta.url),
 } as const;
 
 export interface LoadedKernelFile {

@@ -26,7 +26,7 @@ export function kexecExec(machine: Machine, session: KexecSession): KexecExecOut
   const old = session.kernel;
   const next = session.loaded;
   if (!old) return { kind: 'failed', why: 'no kernel is running: boot one first (boot a)' };
-  if (!next) return { kind: 'failed', why: 'no image is loaded: kexec load a|b|FILE first' };
+  if (!next) return { kind: 'failed', why: 'no image is loaded: kexec load a|b|c|FILE first' };
   const problem = imageProblem(machine, next);
   if (problem) return { kind: 'failed', why: problem };
   const budget = stepBudget(machine, session);

@@ -55,7 +55,7 @@ function parseExpect(v: Record<string, unknown>, path: string): Expect {
 
 function kernelName(v: unknown, path: string): string {
   if (typeof v !== 'string' || v === '')
-    throw new Error(`${path}: got ${JSON.stringify(v)}; expected a kernel: a, b or a path to an ELF file`);
+    throw new Error(`${path}: got ${JSON.stringify(v)}; expected a kernel: a, b, c or a path to an ELF file`);
   return v;
 }
 
@@ -82,7 +82,7 @@ const EXPECT_SCHEMA = {
 
 const kernelSchema = {
   type: 'string',
-  description: 'a, b or a path to a kernel ELF (relative to the scenario)',
+  description: 'a, b, c or a path to a kernel ELF (relative to the scenario)',
 };
 
 type KernelStep = Expect & { kernel: string };

@@ -95,11 +95,11 @@ describe('kexec plugin commands drive a whole session', () => {
     expect(run(m, 'boot b')).toBe('kernel B booted: 3 of 3 CPUs online; blob not installed (not-sev-es)');
     expect(() => run(m, 'cpu offline two')).toThrow(CommandError);
     expect(() => run(m, 'kexec jump')).toThrow(
-      "unknown kexec form 'jump': kexec load a|b|FILE [--force] | kexec exec | kexec status",
+      "unknown kexec form 'jump': kexec load a|b|c|FILE [--force] | kexec exec | kexec status",
     );
     // A run that cannot go on is a CommandFailed: an error that leaves the machine as it is.
     expect(() => run(m, 'kexec exec')).toThrow(
-      new CommandFailed('no image is loaded: kexec load a|b|FILE first'),
+      new CommandFailed('no image is loaded: kexec load a|b|c|FILE first'),
     );
   });
 });

@@ -22,6 +22,7 @@ const hex = (n: number) => `0x${n.toString(16)}`;
 const LAYOUT = [
   ['A', 0x8000, 0x1000000],
   ['B', 0xa000, 0x2000000],
+  ['C', 0xc000, 0x3000000],
 ] as const;
 
 describe.each(LAYOUT)('test kernel %s', (id, trampoline, base) => {
