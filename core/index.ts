@@ -77,6 +77,7 @@ export {
   type PluginApi,
   type PluginCommand,
   PluginError,
+  unknownOption,
   type PluginState,
   type PluginStates,
   type PluginStep,

@@ -247,7 +247,25 @@ export interface Plugin<O = Record<string, unknown>> {
    * instead of being refused.
    */
   override?: boolean;
+  /**
+   * The option names `setup` reads. Given, an option not in the list (a misspelling) is refused with
+   * the list, before setup runs, instead of being ignored.
+   */
+  optionKeys?: readonly (keyof O & string)[];
   setup(api: PluginApi, options: O): void;
+}
+
+/** Why `options` do not suit `plugin` (an option it does not know), or null. */
+export function unknownOption(
+  plugin: Plugin<never>,
+  options: unknown,
+): { key: string; message: string } | null {
+  const keys = plugin.optionKeys;
+  if (!keys || options === null || typeof options !== 'object') return null;
+  const key = Object.keys(options).find((k) => !keys.includes(k as never));
+  if (key === undefined) return null;
+  const known = keys.length ? `expected one of ${keys.join(', ')}` : 'it takes no options';
+  return { key, message: `plugin ${plugin.name} has no option '${key}'; ${known}` };
 }
 
 /**
@@ -335,6 +353,8 @@ export class PluginHost {
       throw new PluginError(`plugin${where} has no name: export { name: 'my-plugin', setup(api) {...} }`);
     if (typeof plugin.setup !== 'function')
       throw new PluginError(`plugin ${plugin.name}${where} has no setup(api) function`);
+    const unknown = unknownOption(plugin as Plugin<never>, options);
+    if (unknown) throw new PluginError(`${unknown.message}${where}`);
     const previous = this.entries.get(plugin.name);
     // A name clash from another source would silently drop what the user relies on (a built-in's
     // commands and rows); only a reload (the same source or the same plugin object) or an explicit

@@ -297,4 +297,23 @@ describe('a plugin device or handler that throws is reported by name and does no
     expect(seen).toEqual([1]);
     expect(pluginErrors(m)).toEqual([{ plugin: 'boom', message: 'INIT handler for cpu1: kaboom' }]);
   });
+
+  test('an option the plugin does not list is refused before setup runs', () => {
+    const m = new Machine(machineConfig({ vcpus: 1 }));
+    let ran = false;
+    const p = definePlugin<{ greeting?: string }>({
+      name: 'hello',
+      optionKeys: ['greeting'],
+      setup() {
+        ran = true;
+      },
+    });
+    expect(() => m.plugins.use(p, { greting: 'hi' } as never)).toThrow(
+      "plugin hello has no option 'greting'; expected one of greeting",
+    );
+    expect(ran).toBe(false);
+    expect(m.plugins.loaded()).toEqual([]);
+    m.plugins.use(p, { greeting: 'hi' });
+    expect(ran).toBe(true);
+  });
 });

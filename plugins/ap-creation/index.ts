@@ -58,6 +58,7 @@ function readOptions(o: ApCreationOptions): {
 }
 
 export const apCreationPlugin = definePlugin<ApCreationOptions>({
+  optionKeys: ['sevFeatures', 'vmsaBase', 'hideFeature', 'guestOnly'],
   name: 'ap-creation',
   setup(api, options) {
     const o = readOptions(options ?? {});

@@ -80,6 +80,7 @@ export interface KdumpOptions {
 
 export const kdumpPlugin = definePlugin<KdumpOptions>({
   name: 'kdump',
+  optionKeys: ['crashkernel', 'park', 'smp', 'trampoline'],
   setup(api, options) {
     const m = api.machine;
     const session = kdumpSession(m);

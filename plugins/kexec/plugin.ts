@@ -23,6 +23,7 @@ export interface KexecPluginOptions {
 
 export const kexecPlugin = definePlugin<KexecPluginOptions>({
   name: 'kexec',
+  optionKeys: ['sevSnp', 'budget'],
   setup(api, options = {}) {
     const s = kexecSession(api.machine);
     if (options.sevSnp !== undefined) {

@@ -37,6 +37,7 @@ export interface MmioPluginOptions {
 
 export const mmioPlugin = definePlugin<MmioPluginOptions>({
   name: 'mmio',
+  optionKeys: ['emulate'],
   setup(api, options) {
     const emulate = options.emulate ?? true;
     if (typeof emulate !== 'boolean')

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Machine, type MachineConfig } from '../../core/index.ts';
+import { Machine, type MachineConfig, type Plugin, unknownOption } from '../../core/index.ts';
 import { hypervisorSection, machineSection, toMachineConfig } from './machine-section.ts';
 import { pluginsSection, resolvePlugin } from './plugins.ts';
 import { arr, describe, type Infer, obj, type ParseContext, raw, str } from './schema/dsl.ts';
@@ -130,6 +130,16 @@ export async function prepareScenario(file: string, opts: PrepareOptions = {}): 
     for (const [i, use] of (head.plugins ?? []).entries()) {
       const r = await resolvePlugin(use.name, baseDir);
       if (!r.ok) throw new SchemaError(['plugins', i], r.message);
+      const unknown = unknownOption(r.plugin as Plugin<never>, use.options);
+      if (unknown) {
+        const names = r.plugin.optionKeys ?? [];
+        throw new SchemaError(
+          ['plugins', i, 'options', unknown.key],
+          `plugin ${r.plugin.name} has no option '${unknown.key}'${didYouMean(unknown.key, names)}; ` +
+            (names.length ? `expected one of ${listOf(names)}` : 'it takes no options'),
+          'key',
+        );
+      }
       try {
         machine.plugins.use(r.plugin, use.options, r.source);
       } catch (e) {

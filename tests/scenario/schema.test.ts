@@ -103,6 +103,7 @@ const BEYOND_SHAPE: Record<string, string> = {
   'machine-cannot-be-built.yaml': 'machine layout',
   'missing-file.yaml': 'file system',
   'missing-plugin-module.yaml': 'file system',
+  'plugin-option-misspelt.yaml': 'plugin options (each plugin lists its own)',
   'plugin-setup-throws.yaml': 'plugin options',
   'range-past-end.yaml': 'machine.memory',
   'restore-unknown.yaml': 'earlier steps',
