@@ -77,13 +77,13 @@ export {
   type PluginApi,
   type PluginCommand,
   PluginError,
-  unknownOption,
   type PluginState,
   type PluginStates,
   type PluginStep,
   type RegisterOptions,
   type StepContext,
   type StepOutcome,
+  unknownOption,
 } from './plugin-host.ts';
 export * from './sev/index.ts';
 export { type CpuCore, type HoldForm, Vcpu } from './vcpu.ts';
