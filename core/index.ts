@@ -82,6 +82,7 @@ export {
   type PluginStep,
   type RegisterOptions,
   type StepContext,
+  type StepMachine,
   type StepOutcome,
   unknownOption,
 } from './plugin-host.ts';

@@ -62,6 +62,13 @@ export interface PluginCommand {
  *       : { ok: false, expected: `cpu${vcpu} running`, actual: machine.vcpu(vcpu).state },
  * });
  */
+/** What a step's parse knows of the machine the scenario builds. */
+export interface StepMachine {
+  /** Bytes of guest RAM. */
+  memory: number;
+  vcpus: number;
+}
+
 export interface PluginStep<T = unknown> {
   /** The key written in the scenario (`- hello: {vcpu: 1}`). */
   kind: string;
@@ -69,7 +76,12 @@ export interface PluginStep<T = unknown> {
   summary: string;
   /** JSON Schema of the step's value, merged into scenarios/schema.json. */
   schema: Record<string, unknown>;
-  parse(value: unknown, path: string): T;
+  /**
+   * Checks and converts the step's value before anything runs; throws with `path` at the start of the
+   * message. `machine` tells the size of the machine the scenario builds, so an address or a vCPU
+   * number can be refused here rather than halfway through the run.
+   */
+  parse(value: unknown, path: string, machine: StepMachine): T;
   run(value: T, machine: Machine, ctx: StepContext): StepOutcome | Promise<StepOutcome>;
 }
 

@@ -150,7 +150,7 @@ export const dumpsCompareStep: PluginStep<{ gpa: number; length: number; expect:
     },
     additionalProperties: false,
   },
-  parse(value, path) {
+  parse(value, path, machine) {
     const example = 'dumps-compare: { gpa: 0x1000000, length: 8, expect: differ }';
     if (!isMap(value)) throw new CommandError(`${path}: expected a mapping, e.g. ${example}`);
     only(value, ['gpa', 'length', 'expect'], path, example);
@@ -162,6 +162,10 @@ export const dumpsCompareStep: PluginStep<{ gpa: number; length: number; expect:
       throw new CommandError(`${path}.length: expected 1 to 4096 bytes, e.g. ${example}`);
     if (value.expect !== 'same' && value.expect !== 'differ')
       throw new CommandError(`${path}.expect: expected same or differ, e.g. ${example}`);
+    if (gpa + length > machine.memory)
+      throw new CommandError(
+        `${path}.gpa: 0x${gpa.toString(16)}+${length} lies beyond guest memory (0x${machine.memory.toString(16)} bytes)`,
+      );
     return { gpa, length, expect: value.expect };
   },
   run(v, machine) {

@@ -104,6 +104,7 @@ const BEYOND_SHAPE: Record<string, string> = {
   'missing-file.yaml': 'file system',
   'missing-plugin-module.yaml': 'file system',
   'plugin-option-misspelt.yaml': 'plugin options (each plugin lists its own)',
+  'plugin-step-address-outside.yaml': 'machine.memory',
   'plugin-setup-throws.yaml': 'plugin options',
   'range-past-end.yaml': 'machine.memory',
   'restore-unknown.yaml': 'earlier steps',

@@ -77,9 +77,9 @@ export const fromPlugin = (s: PluginStep<unknown> & { owner: string }): StepKind
   summary: s.summary,
   owner: s.owner,
   json: () => s.schema,
-  parse(value, path) {
+  parse(value, path, ctx) {
     try {
-      return s.parse(value, formatPath(path));
+      return s.parse(value, formatPath(path), { memory: ctx.memory, vcpus: ctx.vcpus });
     } catch (e) {
       throw pluginParseError(e, path);
     }

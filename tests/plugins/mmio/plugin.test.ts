@@ -4,6 +4,9 @@ import { CommandError, Machine, machineConfig, PluginError, SVM_EXIT } from '../
 import { builtinPlugins } from '../../../plugins/index.ts';
 import { mmioPlugin } from '../../../plugins/mmio/index.ts';
 
+/** The machine size a scenario's steps are parsed against. */
+const SIZE = { memory: 256 * 2 ** 20, vcpus: 4 };
+
 const machine = (devices = {}) => new Machine(machineConfig({ vcpus: 1, memory: 64 * 2 ** 20, devices }));
 
 describe('the mmio plugin', () => {
@@ -83,14 +86,14 @@ describe('steps', () => {
     const m = machine();
     m.plugins.use(mmioPlugin);
     const step = m.plugins.steps.get('vga-shows')!;
-    expect(() => step.parse(3, 'steps[0].vga-shows')).toThrow(
+    expect(() => step.parse(3, 'steps[0].vga-shows', SIZE)).toThrow(
       new CommandError(
         'steps[0].vga-shows: vga-shows takes the text to find, e.g. vga-shows: "Booting the kernel."',
       ),
     );
     m.memory.write(0xb8000, new TextEncoder().encode('h\x07i\x07'));
-    expect(step.run(step.parse('hi', 'x'), m, { baseDir: '.', outDir: null })).toEqual({ ok: true });
-    expect(step.run(step.parse('bye', 'x'), m, { baseDir: '.', outDir: null })).toEqual({
+    expect(step.run(step.parse('hi', 'x', SIZE), m, { baseDir: '.', outDir: null })).toEqual({ ok: true });
+    expect(step.run(step.parse('bye', 'x', SIZE), m, { baseDir: '.', outDir: null })).toEqual({
       ok: false,
       expected: 'screen shows "bye"',
       actual: 'hi',
