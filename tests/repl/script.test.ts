@@ -30,7 +30,7 @@ describe('scripting without the UI', () => {
     expect(stop).toEqual({
       code: 1,
       out: 'one\n',
-      err: `${file}:3: assertion failed: 0x1 == 0x2 is false; example: assert $rax == 0x1\n`,
+      err: `${file}:3: assertion failed: 0x1 == 0x2 is false; example: assert u32[0x1000] == 0xdeadbeef\n`,
     });
     const on = repl(['--script', file, '--keep-going', '--no-plugins']);
     expect(on.out).toBe('one\ntwo\n');

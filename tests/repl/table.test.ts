@@ -188,7 +188,7 @@ describe('bad command lines', () => {
       'wx 9 @ 0x1000',
       "wx: '9' is not hex bytes (two digits per byte, e.g. 90c3); example: wx f4eb fd @ 0x7c00",
     ],
-    ['assert 1 == 2', 'assertion failed: 0x1 == 0x2 is false; example: assert $rax == 0x1'],
+    ['assert 1 == 2', 'assertion failed: 0x1 == 0x2 is false; example: assert u32[0x1000] == 0xdeadbeef'],
     ['sipi 1 0x100', 'VECTOR 256 is not 0..0xff; example: sipi 1 0x9f'],
   ])('%s', async (line, message) => {
     const s = newSession();

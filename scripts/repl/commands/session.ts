@@ -113,7 +113,7 @@ export const sessionRows: readonly CommandRow[] = [
       const [x, y] = [a.bigint('A'), a.bigint('B')];
       if (!COMPARE[op](x, y))
         throw new CommandError(
-          `assertion failed: ${hex(x)} ${op} ${hex(y)} is false; example: assert $rax == 0x1`,
+          `assertion failed: ${hex(x)} ${op} ${hex(y)} is false; example: assert u32[0x1000] == 0xdeadbeef`,
         );
       return `ok: ${hex(x)} ${op} ${hex(y)}`;
     },
