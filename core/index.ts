@@ -85,6 +85,6 @@ export {
   type StepMachine,
   type StepOutcome,
   unknownOption,
-} from './plugin-host.ts';
+} from './plugin-api.ts';
 export * from './sev/index.ts';
 export { type CpuCore, type HoldForm, Vcpu } from './vcpu.ts';
