@@ -100,6 +100,7 @@ const BEYOND_SHAPE: Record<string, string> = {
   'address-outside-memory.yaml': 'machine.memory',
   'artifact-outside.yaml': 'the output folder',
   'duplicate-key.yaml': 'YAML syntax',
+  'file-is-folder.yaml': 'file system',
   'machine-cannot-be-built.yaml': 'machine layout',
   'missing-file.yaml': 'file system',
   'missing-plugin-module.yaml': 'file system',

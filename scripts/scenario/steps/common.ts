@@ -62,8 +62,13 @@ export const guestAddress: Schema<number> = refine(
 /** A file relative to the scenario's folder that exists; returns its absolute path. */
 export const existingFile = (path: Path, file: string, ctx: ParseContext): string => {
   const abs = resolve(ctx.baseDir, file);
-  if (!existsSync(abs) || !statSync(abs).isFile())
+  if (!existsSync(abs))
     throw new SchemaError(path, `file '${file}' does not exist; expected a file relative to ${ctx.baseDir}`);
+  if (!statSync(abs).isFile())
+    throw new SchemaError(
+      path,
+      `'${file}' is a folder, not a file; expected a file relative to ${ctx.baseDir}`,
+    );
   return abs;
 };
 
