@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { arr, byType, int, obj, oneOf, type ParseContext, u64 } from '../../scripts/scenario/schema/dsl.ts';
 import { toBigInt } from '../../scripts/scenario/schema/numbers.ts';
-import { SchemaError } from '../../scripts/scenario/schema/path.ts';
+import { describeValue, SchemaError } from '../../scripts/scenario/schema/path.ts';
 
 const ctx: ParseContext = { memory: 0, vcpus: 0, baseDir: '.', snapshots: new Set() };
 const errorOf = (f: () => unknown): SchemaError => {
@@ -68,5 +68,19 @@ describe('the schema builder', () => {
       additionalProperties: false,
       properties: { sev: { enum: ['none', 'es'] } },
     });
+  });
+});
+
+describe('describeValue: what an error message says it got', () => {
+  test.each([
+    [-1n, '-1'],
+    [7, '7'],
+    [70000, '70000 (0x11170)'],
+    [0x100000000n, '4294967296 (0x100000000)'],
+    [-70000n, '-70000 (-0x11170)'],
+    [1.5, '1.5'],
+    ['abc', 'the string "abc"'],
+  ] as const)('%p reads %s', (value, text) => {
+    expect(describeValue(value)).toBe(text);
   });
 });

@@ -28,9 +28,14 @@ export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'nothing (null)';
   if (typeof v === 'string')
     return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
-  if (typeof v === 'bigint')
-    return v < 0n ? `-0x${(-v).toString(16)}` : v > 0xffffn ? `0x${v.toString(16)}` : `${v}`;
-  if (typeof v === 'number') return Number.isInteger(v) && v > 0xffff ? `0x${v.toString(16)}` : `${v}`;
+  // Integers as written in decimal, with the hex beside big ones (addresses are read in hex, a value
+  // typed as 70000 must still be recognisable).
+  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) {
+    const n = BigInt(v);
+    const magnitude = n < 0n ? -n : n;
+    return magnitude > 0xffffn ? `${n} (${n < 0n ? '-' : ''}0x${magnitude.toString(16)})` : `${n}`;
+  }
+  if (typeof v === 'number') return `${v}`;
   if (typeof v === 'boolean') return `${v}`;
   if (Array.isArray(v)) return 'a list';
   if (v instanceof Uint8Array) return `${v.length} bytes`;
