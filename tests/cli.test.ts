@@ -5,7 +5,8 @@ import pkg from '../package.json' with { type: 'json' };
 
 const cli = join(import.meta.dir, '../scripts/cli.ts');
 function sevlab(...args: string[]) {
-  const r = Bun.spawnSync([process.execPath, cli, ...args]);
+  // process.env as the preload left it (FORCE_COLOR=0): Bun.spawnSync alone passes the original one.
+  const r = Bun.spawnSync([process.execPath, cli, ...args], { env: { ...process.env } });
   return { code: r.exitCode, out: r.stdout.toString(), err: r.stderr.toString() };
 }
 
