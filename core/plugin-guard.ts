@@ -25,12 +25,20 @@ export class ReportedPluginFailure extends Error {
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-/** Runs `call`; on a throw reports it under `what` and returns `fallback()`. */
-function guarded<T>(report: PluginFailureReport, what: string, call: () => T, fallback: () => T): T {
+/**
+ * Runs `call`; on a throw reports it under `what` and returns `fallback()`. A `what` that names the
+ * port or address is a function: device accesses are frequent, the name is needed only on a throw.
+ */
+function guarded<T>(
+  report: PluginFailureReport,
+  what: string | (() => string),
+  call: () => T,
+  fallback: () => T,
+): T {
   try {
     return call();
   } catch (e) {
-    report(what, e);
+    report(typeof what === 'string' ? what : what(), e);
     return fallback();
   }
 }
@@ -42,14 +50,14 @@ export function guardPortDevice(device: PortDevice, report: PluginFailureReport)
     read: (port, size) =>
       guarded(
         report,
-        `port ${hex(port)} read`,
+        () => `port ${hex(port)} read`,
         () => device.read(port, size),
         () => portAllOnes(size),
       ),
     write: (port, size, value) =>
       guarded(
         report,
-        `port ${hex(port)} write`,
+        () => `port ${hex(port)} write`,
         () => device.write(port, size, value),
         () => undefined,
       ),
@@ -64,14 +72,14 @@ export function guardMmioDevice(device: MmioDevice, base: number, report: Plugin
     read: (offset, size) =>
       guarded(
         report,
-        `MMIO ${hex(base + offset)} read`,
+        () => `MMIO ${hex(base + offset)} read`,
         () => device.read(offset, size),
         () => (1n << BigInt(8 * size)) - 1n,
       ),
     write: (offset, size, value) =>
       guarded(
         report,
-        `MMIO ${hex(base + offset)} write`,
+        () => `MMIO ${hex(base + offset)} write`,
         () => device.write(offset, size, value),
         () => undefined,
       ),
@@ -149,7 +157,7 @@ export function guardInitHandler<V extends { readonly index: number }>(
   return (vcpu: V): void =>
     guarded(
       report,
-      `INIT handler for cpu${vcpu.index}`,
+      () => `INIT handler for cpu${vcpu.index}`,
       () => handler(vcpu),
       () => undefined,
     );
