@@ -160,51 +160,34 @@ ${tables([[13, 'gp_handler']])}`,
   const NOT_PRESENT = '0x00cf12000000ffff';
   const SMALL_STACK = '0x0040920000006fff';
 
-  test('loading a not-present DS is #NP with the selector as error code, through the IDT', () => {
-    const r = rig();
-    const a = run32(
-      r,
-      ` lgdtl gdtr
+  test.each([
+    ['DS', '#NP', 11],
+    ['SS', '#SS', 12],
+  ] as const)(
+    'loading a not-present %s is %s with the selector as error code, through the IDT',
+    (seg, _fault, vector) => {
+      const r = rig();
+      const a = run32(
+        r,
+        ` lgdtl gdtr
  lidtl idtr
  movl $0x7000, %esp
  movw $0x18, %ax
 at:
- movw %ax, %ds
+ movw %ax, %${seg.toLowerCase()}
  hlt
-np_handler:
+handler:
  popl %ebx
  hlt
-${tables([[11, 'np_handler']], [NOT_PRESENT])}`,
-    );
-    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
-    expect(r.cpu.getReg('ebx')).toBe(0x18n);
-    expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.at!);
-    expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.np_handler! + 2));
-    expect(r.cpu.getReg('ds')).toBe(0x10n);
-  });
-
-  test('loading a not-present SS is #SS with the selector as error code, through the IDT', () => {
-    const r = rig();
-    const a = run32(
-      r,
-      ` lgdtl gdtr
- lidtl idtr
- movl $0x7000, %esp
- movw $0x18, %ax
-at:
- movw %ax, %ss
- hlt
-ss_handler:
- popl %ebx
- hlt
-${tables([[12, 'ss_handler']], [NOT_PRESENT])}`,
-    );
-    expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
-    expect(r.cpu.getReg('ebx')).toBe(0x18n);
-    expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.at!);
-    expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.ss_handler! + 2));
-    expect(r.cpu.getReg('ss')).toBe(0x10n);
-  });
+${tables([[vector, 'handler']], [NOT_PRESENT])}`,
+      );
+      expect(r.cpu.run({ maxInstructions: 20 })).toEqual({ kind: 'hlt' });
+      expect(r.cpu.getReg('ebx')).toBe(0x18n);
+      expect(r.memory.read32(0x7000 - 12)).toBe(a.sym.at!);
+      expect(r.cpu.getReg('eip')).toBe(BigInt(a.sym.handler! + 2));
+      expect(r.cpu.getReg(seg.toLowerCase())).toBe(0x10n);
+    },
+  );
 
   test('an SS-relative access past an expand-up SS limit is #SS(0), through the IDT', () => {
     const r = rig();
