@@ -31,7 +31,7 @@ Exit status: 0 all passed, 1 an expectation failed, 2 invalid input.
                  (repeatable); it is loaded and set up once first, so a broken one is one line
   --out DIR      artifacts: DIR/<scenario>/events.jsonl and whatever steps write (the scenario's path
                  relative to the working folder; without --out, steps write into a temporary folder
-                 that is deleted after the scenario; the run lists every file steps wrote)
+                 that is deleted after the scenario; with --out the run lists the files steps wrote)
   --json         print the results as JSON instead of the table
   --junit FILE   write JUnit XML for CI systems
   --trace FILE   write Chrome trace-event JSON (open it in Perfetto: ui.perfetto.dev)
